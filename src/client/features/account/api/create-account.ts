@@ -1,0 +1,3 @@
+import { useAuthenticate } from './authenticate';
+
+export const useCreateAccount = () => useAuthenticate('/api/accounts');

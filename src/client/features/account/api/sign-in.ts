@@ -1,0 +1,3 @@
+import { useAuthenticate } from './authenticate';
+
+export const useSignIn = () => useAuthenticate('/api/session');

@@ -1,0 +1,19 @@
+// The wrap key lives only in this tab's memory: it is derived from the password at sign-in and is gone on
+// sign-out or reload. It is a non-extractable CryptoKey, so even code running here cannot read its bytes.
+
+let wrapKey: CryptoKey | null = null;
+const listeners = new Set<() => void>();
+
+export function setWrapKey(key: CryptoKey | null): void {
+  wrapKey = key;
+  for (const listener of listeners) listener();
+}
+
+export function getWrapKey(): CryptoKey | null {
+  return wrapKey;
+}
+
+export function subscribeWrapKey(listener: () => void): () => void {
+  listeners.add(listener);
+  return () => listeners.delete(listener);
+}

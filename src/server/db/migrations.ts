@@ -1,0 +1,46 @@
+import { type Kysely, type Migration, type MigrationProvider, Migrator } from 'kysely';
+
+// One set of migrations for SQLite and PostgreSQL: only types both understand (text, bigint, integer).
+// A migration that has shipped is never edited; a change is a new entry.
+
+const migrations: Record<string, Migration> = {
+  '0001_accounts': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('accounts')
+        .addColumn('id', 'text', (col) => col.primaryKey())
+        .addColumn('name', 'text', (col) => col.notNull().unique())
+        .addColumn('auth_hash', 'text', (col) => col.notNull())
+        .addColumn('created_at', 'bigint', (col) => col.notNull())
+        .execute();
+      await db.schema
+        .createTable('sessions')
+        .addColumn('token_hash', 'text', (col) => col.primaryKey())
+        .addColumn('account_id', 'text', (col) => col.notNull().references('accounts.id').onDelete('cascade'))
+        .addColumn('created_at', 'bigint', (col) => col.notNull())
+        .addColumn('expires_at', 'bigint', (col) => col.notNull())
+        .execute();
+      await db.schema.createIndex('sessions_account_id').on('sessions').column('account_id').execute();
+      await db.schema.createIndex('sessions_expires_at').on('sessions').column('expires_at').execute();
+    },
+  },
+};
+
+const provider: MigrationProvider = {
+  getMigrations: () => Promise.resolve(migrations),
+};
+
+export async function migrateToLatest<DB>(db: Kysely<DB>): Promise<void> {
+  const migrator = new Migrator({ db, provider });
+  const { error, results } = await migrator.migrateToLatest();
+  const failed = results?.find((result) => result.status === 'Error');
+  if (error || failed) {
+    const cause = error instanceof Error ? error : new Error(failed ? `${failed.migrationName} failed` : 'unknown error');
+    throw new Error(
+      `Database migration failed${failed ? ` at ${failed.migrationName}` : ''}: ${cause.message}`,
+      {
+        cause,
+      },
+    );
+  }
+}

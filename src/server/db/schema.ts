@@ -1,0 +1,29 @@
+import type { Kysely } from 'kysely';
+
+// Times are integer milliseconds since the epoch in both stores (bigint in PostgreSQL, parsed back to
+// number by the pool), so the clock the app is given is the only source of time.
+
+export interface AccountsTable {
+  id: string;
+  /** Normalized account name (NFKC, lower case). */
+  name: string;
+  /** scrypt hash of the auth key, never the key itself. */
+  auth_hash: string;
+  created_at: number;
+}
+
+export interface SessionsTable {
+  /** SHA-256 of the session token: a leaked table does not hand out live sessions. */
+  token_hash: string;
+  account_id: string;
+  created_at: number;
+  expires_at: number;
+}
+
+export interface Database {
+  accounts: AccountsTable;
+  sessions: SessionsTable;
+}
+
+export type Db = Kysely<Database>;
+export type StoreKind = 'sqlite' | 'postgres';

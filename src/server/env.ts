@@ -1,0 +1,131 @@
+import { z } from 'zod';
+import { parseDuration, rules, type KeyBits } from '../shared/rules';
+import { defaultConfig, type Config, type RateRule } from './config';
+
+// The only place that reads process.env. A bad value stops the server at start with a message naming the
+// variable, rather than running with a surprise default.
+
+const duration = (fallback: number) =>
+  z
+    .string()
+    .optional()
+    .transform((text, ctx) => {
+      if (text === undefined || text === '') return fallback;
+      const ms = parseDuration(text);
+      if (ms === null || ms <= 0) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `expected a duration such as 250ms, 12s, 5m, 72h or 7d, got "${text}"`,
+        });
+        return z.NEVER;
+      }
+      return ms;
+    });
+
+const integer = (fallback: number, min: number, max: number) =>
+  z
+    .string()
+    .optional()
+    .transform((text, ctx) => {
+      if (text === undefined || text === '') return fallback;
+      const value = Number(text);
+      if (!Number.isInteger(value) || value < min || value > max) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `expected a whole number from ${min} to ${max}, got "${text}"`,
+        });
+        return z.NEVER;
+      }
+      return value;
+    });
+
+const flag = z
+  .enum(['1', '0', 'true', 'false', ''])
+  .optional()
+  .transform((text) => text === '1' || text === 'true');
+
+/** "10/15m": at most 10 in any 15 minutes. */
+const rate = (fallback: RateRule) =>
+  z
+    .string()
+    .optional()
+    .transform((text, ctx) => {
+      if (text === undefined || text === '') return fallback;
+      const [count, window] = text.split('/');
+      const limit = Number(count);
+      const windowMs = window === undefined ? null : parseDuration(window);
+      if (!Number.isInteger(limit) || limit < 1 || windowMs === null || windowMs <= 0) {
+        ctx.addIssue({ code: 'custom', message: `expected COUNT/DURATION such as 10/15m, got "${text}"` });
+        return z.NEVER;
+      }
+      return { limit, windowMs };
+    });
+
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
+  const base = defaultConfig();
+  const schema = z.object({
+    PORT: integer(base.port, 0, 65_535),
+    HOST: z.string().optional(),
+    DATA_DIR: z.string().min(1).default(base.dataDir),
+    DATABASE_URL: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'expected a postgres:// URL')
+      .optional()
+      .or(z.literal('').transform(() => undefined)),
+    RINGPOST_STATIC_DIR: z.string().optional(),
+    RINGPOST_SECURE_COOKIES: flag,
+    RINGPOST_KEY_BITS: integer(base.keyBits, 1024, 3072).refine(
+      (bits) => (rules.keyBitsAllowed as readonly number[]).includes(bits),
+      `expected one of ${rules.keyBitsAllowed.join(', ')}`,
+    ),
+    RINGPOST_HOLD: duration(base.holdMs),
+    RINGPOST_RETENTION: duration(base.retentionMs),
+    RINGPOST_OUTBOX_EXPIRY: duration(base.outboxExpiryMs),
+    RINGPOST_SEND_TIMEOUT: duration(base.sendTimeoutMs),
+    RINGPOST_SEND_TRIES: integer(base.sendTries, 1, 100),
+    RINGPOST_KEEPALIVE: duration(base.keepAliveMs),
+    RINGPOST_PBKDF2_ITERATIONS: integer(base.pbkdf2Iterations, rules.pbkdf2MinIterations, 10_000_000),
+    RINGPOST_SESSION_TTL: duration(base.sessionTtlMs),
+    RINGPOST_BODY_LIMIT: integer(base.bodyLimitBytes, 1024, 10 * 1024 * 1024),
+    RINGPOST_RATE_SIGNIN_ACCOUNT: rate(base.rateLimits.signInPerAccount),
+    RINGPOST_RATE_SIGNIN_ADDRESS: rate(base.rateLimits.signInPerAddress),
+    RINGPOST_RATE_SIGNUP_ADDRESS: rate(base.rateLimits.signUpPerAddress),
+    RINGPOST_RATE_CLAIM_NAME: rate(base.rateLimits.claimNamePerAccount),
+    RINGPOST_LOG: z
+      .enum(['1', '0', 'true', 'false', ''])
+      .optional()
+      .transform((text) => text !== '0' && text !== 'false'),
+  });
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
+    throw new Error(`Invalid settings in the environment:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  return {
+    ...base,
+    port: e.PORT,
+    host: e.HOST || undefined,
+    dataDir: e.DATA_DIR,
+    databaseUrl: e.DATABASE_URL,
+    staticDir: e.RINGPOST_STATIC_DIR ?? 'dist',
+    secureCookies: e.RINGPOST_SECURE_COOKIES,
+    keyBits: e.RINGPOST_KEY_BITS as KeyBits,
+    holdMs: e.RINGPOST_HOLD,
+    retentionMs: e.RINGPOST_RETENTION,
+    outboxExpiryMs: e.RINGPOST_OUTBOX_EXPIRY,
+    sendTimeoutMs: e.RINGPOST_SEND_TIMEOUT,
+    sendTries: e.RINGPOST_SEND_TRIES,
+    keepAliveMs: e.RINGPOST_KEEPALIVE,
+    pbkdf2Iterations: e.RINGPOST_PBKDF2_ITERATIONS,
+    sessionTtlMs: e.RINGPOST_SESSION_TTL,
+    bodyLimitBytes: e.RINGPOST_BODY_LIMIT,
+    rateLimits: {
+      signInPerAccount: e.RINGPOST_RATE_SIGNIN_ACCOUNT,
+      signInPerAddress: e.RINGPOST_RATE_SIGNIN_ADDRESS,
+      signUpPerAddress: e.RINGPOST_RATE_SIGNUP_ADDRESS,
+      claimNamePerAccount: e.RINGPOST_RATE_CLAIM_NAME,
+    },
+    log: e.RINGPOST_LOG,
+  };
+}

@@ -1,0 +1,39 @@
+import type { Context, MiddlewareHandler } from 'hono';
+import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import { findSessionAccount } from '../auth/sessions';
+import type { AppDeps, AppEnv } from '../app-env';
+
+export function sessionCookieName(secure: boolean): string {
+  // __Host- makes the browser refuse the cookie unless it is Secure, host-only and Path=/.
+  return secure ? '__Host-ringpost_session' : 'ringpost_session';
+}
+
+export function loadSession(deps: AppDeps): MiddlewareHandler<AppEnv> {
+  const name = sessionCookieName(deps.config.secureCookies);
+  return async (c, next) => {
+    const token = getCookie(c, name) ?? null;
+    const account = token ? await findSessionAccount(deps.store.db, token, deps.clock.now()) : null;
+    c.set('sessionToken', account ? token : null);
+    c.set('account', account);
+    await next();
+  };
+}
+
+export function setSessionCookie(c: Context, deps: AppDeps, token: string): void {
+  setCookie(c, sessionCookieName(deps.config.secureCookies), token, {
+    httpOnly: true,
+    sameSite: 'Strict',
+    secure: deps.config.secureCookies,
+    path: '/',
+    maxAge: Math.floor(deps.config.sessionTtlMs / 1000),
+  });
+}
+
+export function clearSessionCookie(c: Context, deps: AppDeps): void {
+  deleteCookie(c, sessionCookieName(deps.config.secureCookies), {
+    path: '/',
+    secure: deps.config.secureCookies,
+    httpOnly: true,
+    sameSite: 'Strict',
+  });
+}

@@ -1,0 +1,28 @@
+import { Hono } from 'hono';
+import type { ConfigResponse, HealthResponse } from '../../shared/protocol/config';
+import { rules } from '../../shared/rules';
+import type { AppDeps, AppEnv } from '../app-env';
+
+/** What the client needs to know about this server: the rules in force and where data lives. */
+export function metaRoutes(deps: AppDeps) {
+  const { config } = deps;
+  const published: ConfigResponse = {
+    rules: {
+      messageMaxChars: rules.messageMaxChars,
+      messageMaxUtf8Bytes: rules.messageMaxUtf8Bytes,
+      maxStars: rules.maxStars,
+      sendTries: config.sendTries,
+      sendTimeoutMs: config.sendTimeoutMs,
+      outboxExpiryMs: config.outboxExpiryMs,
+      holdMs: config.holdMs,
+      retentionMs: config.retentionMs,
+      keepAliveMs: config.keepAliveMs,
+      passwordMinChars: rules.passwordMinChars,
+    },
+    keys: { defaultBits: config.keyBits, allowedBits: [...rules.keyBitsAllowed] },
+    kdf: { algorithm: 'PBKDF2-SHA-256', iterations: config.pbkdf2Iterations },
+  };
+  return new Hono<AppEnv>()
+    .get('/config', (c) => c.json(published))
+    .get('/health', (c) => c.json({ status: 'ok', store: deps.store.kind } satisfies HealthResponse));
+}

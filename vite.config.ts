@@ -1,0 +1,20 @@
+import react from '@vitejs/plugin-react';
+import { defineConfig } from 'vite';
+
+// The API runs separately in development (`npm run dev:server`); Vite forwards /api to it so the
+// browser still sees one origin, as in production.
+export default defineConfig({
+  plugins: [react()],
+  build: {
+    outDir: 'dist',
+    sourcemap: true,
+    // Inline assets would be data: URLs; keep them as files so the CSP stays 'self'.
+    assetsInlineLimit: 0,
+  },
+  worker: {
+    format: 'es',
+  },
+  server: {
+    proxy: { '/api': 'http://localhost:8080' },
+  },
+});
