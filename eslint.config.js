@@ -78,13 +78,20 @@ export default tseslint.config(
   },
   {
     files: ['src/client/workers/**/*.ts'],
-    rules: restrict([
-      [['**/server/**', 'node:*'], 'The worker runs in the browser.'],
-      [
-        ['**/app/**', '**/features/**', '**/lib/**', '**/components/**'],
-        'The worker imports nothing from the main bundle.',
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['**/server/**', 'node:*'], message: 'The worker runs in the browser.' },
+            {
+              regex: '^\\.\\./(app|features|lib|components)(/|$)',
+              message: 'The worker imports nothing from the main bundle.',
+            },
+          ],
+        },
       ],
-    ]),
+    },
   },
   {
     files: ['src/shared/**/*.ts'],

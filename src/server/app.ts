@@ -12,6 +12,7 @@ import { requireCsrfHeader, requireJsonBody } from './middleware/request-guards'
 import { securityHeaders } from './middleware/security-headers';
 import { loadSession } from './middleware/session';
 import { accountRoutes } from './routes/accounts';
+import { identityRoutes } from './routes/identity';
 import { metaRoutes } from './routes/meta';
 import { sessionRoutes } from './routes/session';
 
@@ -58,7 +59,8 @@ export function createApp(deps: AppDeps) {
   const api = new Hono<AppEnv>()
     .route('/', metaRoutes(deps))
     .route('/accounts', accountRoutes(deps))
-    .route('/session', sessionRoutes(deps));
+    .route('/session', sessionRoutes(deps))
+    .route('/identity', identityRoutes(deps));
   app.route('/api', api);
 
   if (deps.config.staticDir && existsSync(join(deps.config.staticDir, 'index.html'))) {

@@ -20,5 +20,7 @@ describe('rules', () => {
     [' 1h ', 3_600_000],
   ])('parses %j', (text, ms) => expect(parseDuration(text)).toBe(ms));
 
-  it.each(['', '12', 's', '1.5h', '-1s', '1w', '12 s'])('refuses %j', (text) => expect(parseDuration(text)).toBeNull());
+  it.each(['', '12', 's', '1.5h', '-1s', '1w', '12 s'])('refuses %j', (text) =>
+    expect(parseDuration(text)).toBeNull(),
+  );
 });

@@ -1,10 +1,16 @@
 import type { Account } from '../../shared/protocol/account';
 import { AccountSection } from '../features/account/components/account-section';
+import { UnlockForm } from '../features/account/components/unlock-form';
+import { SharingSection } from '../features/sharing/components/sharing-section';
 
 export function SettingsPage({ account }: { account: Account }) {
   return (
     <div className="stack">
       <h1>Settings</h1>
+      <SharingSection
+        accountName={account.name}
+        unlock={(reason) => <UnlockForm accountName={account.name} reason={reason} />}
+      />
       <AccountSection account={account} />
     </div>
   );

@@ -1,3 +1,5 @@
+import { useSyncExternalStore } from 'react';
+
 // The wrap key lives only in this tab's memory: it is derived from the password at sign-in and is gone on
 // sign-out or reload. It is a non-extractable CryptoKey, so even code running here cannot read its bytes.
 
@@ -15,5 +17,12 @@ export function getWrapKey(): CryptoKey | null {
 
 export function subscribeWrapKey(listener: () => void): () => void {
   listeners.add(listener);
-  return () => listeners.delete(listener);
+  return () => {
+    listeners.delete(listener);
+  };
+}
+
+/** The wrap key as React state: re-renders when it is set at sign-in or dropped at sign-out. */
+export function useWrapKey(): CryptoKey | null {
+  return useSyncExternalStore(subscribeWrapKey, getWrapKey);
 }

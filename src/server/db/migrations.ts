@@ -24,6 +24,24 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('sessions_expires_at').on('sessions').column('expires_at').execute();
     },
   },
+  '0002_identities': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('identities')
+        .addColumn('account_id', 'text', (col) =>
+          col.primaryKey().references('accounts.id').onDelete('cascade'),
+        )
+        // UNIQUE allows many NULLs in both engines: only claimed names compete.
+        .addColumn('community_name', 'text', (col) => col.unique())
+        .addColumn('public_key', 'text', (col) => col.notNull())
+        .addColumn('fingerprint', 'text', (col) => col.notNull().unique())
+        .addColumn('key_bits', 'integer', (col) => col.notNull())
+        .addColumn('key_backup', 'text', (col) => col.notNull())
+        .addColumn('activated_at', 'bigint', (col) => col.notNull())
+        .addColumn('named_at', 'bigint')
+        .execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = {
@@ -35,7 +53,8 @@ export async function migrateToLatest<DB>(db: Kysely<DB>): Promise<void> {
   const { error, results } = await migrator.migrateToLatest();
   const failed = results?.find((result) => result.status === 'Error');
   if (error || failed) {
-    const cause = error instanceof Error ? error : new Error(failed ? `${failed.migrationName} failed` : 'unknown error');
+    const cause =
+      error instanceof Error ? error : new Error(failed ? `${failed.migrationName} failed` : 'unknown error');
     throw new Error(
       `Database migration failed${failed ? ` at ${failed.migrationName}` : ''}: ${cause.message}`,
       {

@@ -20,9 +20,25 @@ export interface SessionsTable {
   expires_at: number;
 }
 
+export interface IdentitiesTable {
+  account_id: string;
+  /** Normalized community name; null until claimed, then never changed. */
+  community_name: string | null;
+  /** SubjectPublicKeyInfo DER, base64url. */
+  public_key: string;
+  /** SHA-256 of the SPKI DER, 64 hex digits. */
+  fingerprint: string;
+  key_bits: number;
+  /** JSON of the key backup {v, iv, ct}: PKCS#8 under the owner's wrap key, which the server never has. */
+  key_backup: string;
+  activated_at: number;
+  named_at: number | null;
+}
+
 export interface Database {
   accounts: AccountsTable;
   sessions: SessionsTable;
+  identities: IdentitiesTable;
 }
 
 export type Db = Kysely<Database>;

@@ -114,7 +114,7 @@ describe.each(storeTargets())('accounts and sessions on $kind', (target) => {
   it('rate-limits sign-in per address and lets it through again after the window', async () => {
     const { client, clock } = createTestApp(store, {
       rateLimits: {
-        ...(createTestApp(store)).config.rateLimits,
+        ...createTestApp(store).config.rateLimits,
         signInPerAddress: { limit: 3, windowMs: 60_000 },
       },
     });

@@ -1,8 +1,13 @@
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { deriveAccountKeys } from '../../shared/crypto/account-keys';
+import { toBase64Url } from '../../shared/crypto/encoding';
+import { fingerprintSpki } from '../../shared/crypto/fingerprint';
+import { sealKeyBackup } from '../../shared/crypto/key-backup';
+import { randomBytesFrom } from '../../shared/crypto/random';
 import { CSRF_HEADER, CSRF_HEADER_VALUE } from '../../shared/protocol/errors';
 import { createApp } from '../app';
 import { manualClock } from '../clock';
@@ -118,4 +123,26 @@ export function apiClient(app: Fetchable, cookie: string | null = null) {
 /** A valid auth key as the browser would send it (32 random bytes, base64url). */
 export function randomAuthKey(): string {
   return randomBytes(32).toString('base64url');
+}
+
+/**
+ * What the browser uploads at activation, made with real keys: an RSA keypair, its fingerprint, and the
+ * PKCS#8 sealed under a wrap key derived from a password (the server cannot open it, and never tries).
+ */
+export async function makeActivation(accountName: string, keyBits: 1024 | 2048 | 3072 = 1024) {
+  const { publicKey, privateKey } = generateKeyPairSync('rsa', {
+    modulusLength: keyBits,
+    publicExponent: 65_537,
+  });
+  const spki = new Uint8Array(publicKey.export({ type: 'spki', format: 'der' }));
+  const pkcs8 = new Uint8Array(privateKey.export({ type: 'pkcs8', format: 'der' }));
+  const fingerprint = await fingerprintSpki(crypto.subtle, spki);
+  const { wrapKey } = await deriveAccountKeys(crypto.subtle, accountName, 'a test password', 600_000);
+  const backup = await sealKeyBackup(crypto.subtle, randomBytesFrom(crypto), {
+    accountName,
+    fingerprint,
+    wrapKey,
+    pkcs8,
+  });
+  return { request: { publicKey: toBase64Url(spki), fingerprint, keyBits, backup }, pkcs8, wrapKey };
 }

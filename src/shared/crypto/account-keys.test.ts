@@ -24,7 +24,9 @@ describe('host-proof account keys', () => {
     const password = 'correct horse battery staple';
     const { authKey, wrapKey } = await deriveAccountKeys(subtle, 'alice', password, ITERATIONS);
     const master = pbkdf2Sync(password, 'ringpost/account/v1/alice', ITERATIONS, 32, 'sha256');
-    const expectedAuth = Buffer.from(hkdfSync('sha256', master, Buffer.alloc(32), 'ringpost/auth-key/v1', 32));
+    const expectedAuth = Buffer.from(
+      hkdfSync('sha256', master, Buffer.alloc(32), 'ringpost/auth-key/v1', 32),
+    );
     expect(Buffer.from(fromBase64Url(authKey)).toString('hex')).toBe(expectedAuth.toString('hex'));
     expect(authKey).not.toContain(master.toString('base64url'));
     expect(wrapKey.extractable).toBe(false);
@@ -40,6 +42,8 @@ describe('host-proof account keys', () => {
 
   it('refuses an iteration count below the floor, whoever asks', async () => {
     await expect(deriveAccountKeys(subtle, 'alice', 'password', 1_000)).rejects.toBeInstanceOf(WeakKdfError);
-    await expect(deriveAccountKeys(subtle, 'alice', 'password', Number.NaN)).rejects.toBeInstanceOf(WeakKdfError);
+    await expect(deriveAccountKeys(subtle, 'alice', 'password', Number.NaN)).rejects.toBeInstanceOf(
+      WeakKdfError,
+    );
   });
 });

@@ -1,5 +1,5 @@
 import { rules } from '../rules';
-import { normalizeName } from '../protocol/names';
+import { normalizeName } from '../name-rules';
 import { toBase64Url, utf8 } from './encoding';
 
 // Host-proof accounts (DESIGN §4): the password never leaves the browser. PBKDF2 stretches it into a

@@ -1,0 +1,72 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createApp } from '../src/server/app';
+import { systemClock } from '../src/server/clock';
+import { defaultConfig } from '../src/server/config';
+import { openStore } from '../src/server/db/open-store';
+import { memoryRateLimiter } from '../src/server/rate-limit';
+import { apiClient, randomAuthKey } from '../src/server/testing/test-app';
+
+// DESIGN §5: an unknown account and a wrong password must not be told apart by timing. Both run one scrypt
+// (the unknown name against a decoy hash); this measures the two answers' latency through the real app
+// on a real SQLite file, interleaved so machine noise falls on both alike.
+
+export interface SignInTimingReport {
+  runs: number;
+  wrongPasswordMedianMs: number;
+  unknownAccountMedianMs: number;
+  /** unknown / wrong; 1.0 means indistinguishable medians. */
+  ratio: number;
+}
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
+};
+
+export async function runSignInTimingBench(runs = 60): Promise<SignInTimingReport> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'ringpost-bench-'));
+  const store = await openStore({ dataDir });
+  const unlimited = { limit: 1_000_000, windowMs: 60_000 };
+  const app = createApp({
+    store,
+    clock: systemClock,
+    config: defaultConfig({
+      rateLimits: {
+        signInPerAccount: unlimited,
+        signInPerAddress: unlimited,
+        signUpPerAddress: unlimited,
+        claimNamePerAccount: unlimited,
+      },
+    }),
+    rateLimiter: memoryRateLimiter(systemClock),
+    clientAddress: () => '127.0.0.1',
+    log: () => undefined,
+  });
+  const client = apiClient(app);
+  await client.post('/api/accounts', { name: 'bench-user', authKey: randomAuthKey() });
+  const wrong: number[] = [];
+  const unknown: number[] = [];
+  const time = async (name: string) => {
+    const started = performance.now();
+    const response = await client.fresh().post('/api/session', { name, authKey: randomAuthKey() });
+    if (response.status !== 401) throw new Error(`expected 401, got ${response.status}`);
+    return performance.now() - started;
+  };
+  for (let i = 0; i < 5; i++) await time('bench-user');
+  for (let i = 0; i < runs; i++) {
+    wrong.push(await time('bench-user'));
+    unknown.push(await time(`nobody-${i}`));
+  }
+  await store.close();
+  rmSync(dataDir, { recursive: true, force: true });
+  const wrongPasswordMedianMs = median(wrong);
+  const unknownAccountMedianMs = median(unknown);
+  return {
+    runs,
+    wrongPasswordMedianMs,
+    unknownAccountMedianMs,
+    ratio: unknownAccountMedianMs / wrongPasswordMedianMs,
+  };
+}

@@ -1,0 +1,227 @@
+import { randomBytes } from 'node:crypto';
+import { expect, test, type Request } from '@playwright/test';
+import { deriveAccountKeys } from '../src/shared/crypto/account-keys';
+import { openKeyBackup } from '../src/shared/crypto/key-backup';
+import { identityResponseSchema } from '../src/shared/protocol/identity';
+import { createAccount, expectSignedIn, newPerson, signIn, signOut } from './support/accounts';
+import { activateSharing, claimCommunityName } from './support/sharing';
+
+const communityName = (prefix: string) => `${prefix}.${randomBytes(3).toString('hex')}`;
+
+test.describe('activating sharing', () => {
+  test('makes a keypair in a worker, claims a name once, and restores the same identity elsewhere', async ({
+    page,
+    browser,
+    context,
+  }) => {
+    const person = newPerson('erin');
+    const requests: Request[] = [];
+    context.on('request', (request) => requests.push(request));
+
+    await createAccount(page, person);
+    await expect(page.getByLabel('Key size')).toHaveValue('1024');
+
+    // The main thread must stay responsive while the keypair is made: no task over 50 ms.
+    await page.evaluate(() => {
+      const tasks: number[] = [];
+      (window as unknown as { __longTasks: number[] }).__longTasks = tasks;
+      new PerformanceObserver((list) => {
+        for (const entry of list.getEntries()) tasks.push(entry.duration);
+      }).observe({ type: 'longtask' });
+    });
+    const started = Date.now();
+    const fingerprint = await activateSharing(page, '1024');
+    const activationMs = Date.now() - started;
+    const longTasks = await page.evaluate(() => (window as unknown as { __longTasks: number[] }).__longTasks);
+    expect(longTasks, 'main-thread tasks over 50 ms during activation').toEqual([]);
+    expect(activationMs).toBeLessThan(10_000);
+    await expect(page.getByText('Made and stored in this browser.')).toBeVisible();
+    await expect(page.getByText(/^(Persistent|Best effort|This browser cannot)/)).toBeVisible();
+
+    // The name: typed twice, with the warning, then fixed for good.
+    await expect(page.getByText('Your community name can never be changed.')).toBeVisible();
+    const name = communityName('Erin');
+    await claimCommunityName(page, name);
+    await expect(page.getByRole('button', { name: 'Claim community name' })).toHaveCount(0);
+    await expect(page.getByText('1024 bits')).toBeVisible();
+
+    // Reload: the keys are still in this browser, as non-extractable WebCrypto keys.
+    await page.reload();
+    await expect(page.getByLabel('Key fingerprint')).toHaveText(fingerprint);
+    await expect(page.getByText('Stored in this browser.')).toBeVisible();
+    const stored = await page.evaluate(async () => {
+      const db = await new Promise<IDBDatabase>((resolve, reject) => {
+        const open = indexedDB.open('ringpost');
+        open.onsuccess = () => resolve(open.result);
+        open.onerror = () => reject(new Error(String(open.error)));
+      });
+      const record = await new Promise<{ decryptKey: CryptoKey; signKey: CryptoKey; fingerprint: string }>(
+        (resolve, reject) => {
+          const request = db.transaction('keys').objectStore('keys').getAll();
+          request.onsuccess = () => resolve(request.result[0] as never);
+          request.onerror = () => reject(new Error(String(request.error)));
+        },
+      );
+      db.close();
+      return {
+        fingerprint: record.fingerprint,
+        decrypt: [record.decryptKey.algorithm.name, record.decryptKey.extractable, record.decryptKey.type],
+        sign: [record.signKey.algorithm.name, record.signKey.extractable, record.signKey.type],
+      };
+    });
+    expect(stored.fingerprint.match(/.{4}/g)?.join(' ')).toBe(fingerprint);
+    expect(stored.decrypt).toEqual(['RSA-OAEP', false, 'private']);
+    expect(stored.sign).toEqual(['RSA-PSS', false, 'private']);
+
+    // A fresh browser profile: signing in restores the same identity from the encrypted backup.
+    const elsewhere = await browser.newContext();
+    elsewhere.on('request', (request) => requests.push(request));
+    const other = await elsewhere.newPage();
+    await signIn(other, person);
+    await expect(other.getByLabel('Key fingerprint')).toHaveText(fingerprint);
+    await expect(
+      other.getByText('Restored from your encrypted backup and stored in this browser.'),
+    ).toBeVisible();
+    await expect(other.getByTestId('community-name')).toHaveText(name.toLowerCase());
+    await expect(other.getByRole('button', { name: 'Activate Sharing' })).toHaveCount(0);
+
+    // Clearing the site's IndexedDB in the first browser: after the next sign-in the same keys come back.
+    await page.evaluate(
+      () =>
+        new Promise<void>((resolve, reject) => {
+          const request = indexedDB.deleteDatabase('ringpost');
+          request.onsuccess = () => resolve();
+          request.onerror = () => reject(new Error(String(request.error)));
+        }),
+    );
+    await page.reload();
+    await expect(page.getByText('Your keys are not in this browser yet.', { exact: false })).toBeVisible();
+    await page
+      .getByRole('form', { name: 'Unlock' })
+      .getByLabel('Password', { exact: true })
+      .fill(person.password);
+    await page.getByRole('button', { name: 'Unlock' }).click();
+    await expect(
+      page.getByText('Restored from your encrypted backup and stored in this browser.'),
+    ).toBeVisible();
+    await expect(page.getByLabel('Key fingerprint')).toHaveText(fingerprint);
+
+    // No request ever carried the private key: not as PEM, not as the PKCS#8 the backup hides.
+    const identityResponse = await page.request.get('/api/identity');
+    const { identity } = identityResponseSchema.parse(await identityResponse.json());
+    const { wrapKey } = await deriveAccountKeys(crypto.subtle, person.accountName, person.password, 600_000);
+    const pkcs8 = Buffer.from(
+      await openKeyBackup(crypto.subtle, {
+        accountName: person.accountName,
+        fingerprint: identity?.fingerprint ?? '',
+        wrapKey,
+        backup: identity?.backup,
+      }),
+    );
+    const secrets = [
+      'PRIVATE KEY',
+      pkcs8.toString('base64'),
+      pkcs8.toString('base64url'),
+      pkcs8.toString('hex'),
+    ];
+    const withBodies = requests.filter((request) => request.postData());
+    expect(withBodies.some((request) => request.url().endsWith('/api/identity'))).toBe(true);
+    for (const request of withBodies) {
+      for (const secret of secrets) expect(request.postData(), request.url()).not.toContain(secret);
+    }
+    await elsewhere.close();
+  });
+
+  test('keeps node-forge out of the main bundle: it loads only in the worker', async ({ page }) => {
+    const scripts = new Map<string, string>();
+    page.on('response', async (response) => {
+      if (response.request().resourceType() === 'script' || response.url().endsWith('.js')) {
+        scripts.set(response.url(), await response.text().catch(() => ''));
+      }
+    });
+    await createAccount(page, newPerson('frank'));
+    const beforeActivation = [...scripts.values()];
+    expect(beforeActivation.length).toBeGreaterThan(0);
+    // Property names survive minification; this one is forge's key-generation state machine.
+    for (const source of beforeActivation) expect(source).not.toContain('stepKeyPairGenerationState');
+
+    await activateSharing(page);
+    const workerScripts = [...scripts.entries()].filter(([, source]) =>
+      source.includes('stepKeyPairGenerationState'),
+    );
+    expect(workerScripts.length, 'a worker chunk with forge was loaded').toBeGreaterThan(0);
+  });
+
+  test('offers 2048-bit keys too', async ({ page }) => {
+    await createAccount(page, newPerson('gina'));
+    await activateSharing(page, '2048');
+    await expect(page.getByText('2048 bits')).toBeVisible();
+  });
+
+  test('a taken community name gets a clear sentence, and another name still works', async ({
+    page,
+    browser,
+  }) => {
+    const first = newPerson('hank');
+    await createAccount(page, first);
+    await activateSharing(page);
+    const wanted = communityName('popular');
+    await claimCommunityName(page, wanted);
+
+    const secondContext = await browser.newContext();
+    const second = await secondContext.newPage();
+    await createAccount(second, newPerson('ivy'));
+    await activateSharing(second);
+    await second.getByLabel('Community name', { exact: true }).fill(wanted.toUpperCase());
+    await second.getByLabel('Confirm community name', { exact: true }).fill(wanted.toUpperCase());
+    await second.getByRole('button', { name: 'Claim community name' }).click();
+    await expect(second.getByRole('alert')).toHaveText(
+      'That community name is not available. Please choose another.',
+    );
+    await claimCommunityName(second, communityName('ivy'));
+    await secondContext.close();
+  });
+
+  test('asks for the password again after a reload before sealing a new key backup', async ({ page }) => {
+    const person = newPerson('jack');
+    await createAccount(page, person);
+    await page.reload();
+    await expectSignedIn(page, person);
+    await expect(page.getByRole('button', { name: 'Activate Sharing' })).toHaveCount(0);
+    await page
+      .getByRole('form', { name: 'Unlock' })
+      .getByLabel('Password', { exact: true })
+      .fill(person.password);
+    await page.getByRole('button', { name: 'Unlock' }).click();
+    await activateSharing(page);
+  });
+  test('signing out leaves no keys in this browser; signing in brings the same ones back', async ({
+    page,
+  }) => {
+    const person = newPerson('kate');
+    await createAccount(page, person);
+    const fingerprint = await activateSharing(page);
+    const storedKeys = () =>
+      page.evaluate(
+        () =>
+          new Promise<number>((resolve, reject) => {
+            const open = indexedDB.open('ringpost');
+            open.onerror = () => reject(new Error(String(open.error)));
+            open.onsuccess = () => {
+              const count = open.result.transaction('keys').objectStore('keys').count();
+              count.onsuccess = () => resolve(count.result);
+              count.onerror = () => reject(new Error(String(count.error)));
+            };
+          }),
+      );
+    expect(await storedKeys()).toBe(1);
+    await signOut(page);
+    expect(await storedKeys()).toBe(0);
+    await signIn(page, person);
+    await expect(page.getByLabel('Key fingerprint')).toHaveText(fingerprint);
+    await expect(
+      page.getByText('Restored from your encrypted backup and stored in this browser.'),
+    ).toBeVisible();
+    expect(await storedKeys()).toBe(1);
+  });
+});

@@ -1,0 +1,39 @@
+import { useState, type FormEvent } from 'react';
+import { Alert } from '../../../components/ui/alert';
+import { TextField } from '../../../components/ui/text-field';
+import { errorMessage } from '../../../lib/api-client';
+import { useSignIn } from '../api/sign-in';
+
+/**
+ * The wrap key exists only in memory, so after a reload the password is needed again before anything is
+ * sealed or opened with it. Signing in again checks the password and brings the wrap key back.
+ */
+export function UnlockForm({ accountName, reason }: { accountName: string; reason: string }) {
+  const signIn = useSignIn();
+  const [password, setPassword] = useState('');
+
+  function submit(event: FormEvent) {
+    event.preventDefault();
+    signIn.mutate({ accountName, password }, { onSuccess: () => setPassword('') });
+  }
+
+  return (
+    <form className="unlock" onSubmit={submit} aria-label="Unlock">
+      <p>{reason}</p>
+      <input type="hidden" name="username" autoComplete="username" value={accountName} />
+      <TextField
+        label="Password"
+        type="password"
+        name="password"
+        autoComplete="current-password"
+        required
+        value={password}
+        onChange={(event) => setPassword(event.target.value)}
+      />
+      {signIn.isError && <Alert>{errorMessage(signIn.error)}</Alert>}
+      <button type="submit" disabled={signIn.isPending}>
+        {signIn.isPending ? 'Unlocking…' : 'Unlock'}
+      </button>
+    </form>
+  );
+}

@@ -1,0 +1,70 @@
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { identityResponseSchema, type ActivateRequest } from '../../../../shared/protocol/identity';
+import type { KeyBits } from '../../../../shared/rules';
+import { apiRequest } from '../../../lib/api-client';
+import { cryptoWorker } from '../../../lib/crypto-worker';
+import { requestPersistentStorage, saveDeviceKeys } from '../../../lib/key-store';
+import { getWrapKey } from '../../../lib/session-keys';
+import { deviceKeysQueryKey } from './device-keys';
+import { identityQueryOptions } from './get-identity';
+
+export type ActivationStage = 'generating' | 'uploading' | 'storing';
+
+export class LockedError extends Error {
+  constructor() {
+    super('Enter your password to protect your key backup, then try again.');
+    this.name = 'LockedError';
+  }
+}
+
+/**
+ * Makes the keypair in the crypto worker (the PKCS#8 never reaches this thread), publishes the public key
+ * with the encrypted backup, and only then keeps the non-extractable keys in this browser.
+ */
+export function useActivateSharing(accountName: string) {
+  const queryClient = useQueryClient();
+  const [stage, setStage] = useState<ActivationStage | null>(null);
+  const mutation = useMutation({
+    mutationFn: async (bits: KeyBits) => {
+      const wrapKey = getWrapKey();
+      if (!wrapKey) throw new LockedError();
+      setStage('generating');
+      const persistence = requestPersistentStorage();
+      const keys = await cryptoWorker.activate({ bits, wrapKey, accountName });
+      setStage('uploading');
+      const body: ActivateRequest = {
+        publicKey: keys.spki,
+        fingerprint: keys.fingerprint,
+        keyBits: keys.bits,
+        backup: keys.backup,
+      };
+      const { identity } = await apiRequest('/api/identity', identityResponseSchema, {
+        method: 'POST',
+        body,
+      });
+      setStage('storing');
+      const deviceKeys = {
+        accountName,
+        fingerprint: keys.fingerprint,
+        publicKey: keys.spki,
+        keyBits: keys.bits,
+        decryptKey: keys.decryptKey,
+        signKey: keys.signKey,
+        storedAt: Date.now(),
+      };
+      await saveDeviceKeys(deviceKeys);
+      return { identity, deviceKeys, persistence: await persistence, generateMs: keys.generateMs };
+    },
+    onSuccess: ({ identity, deviceKeys, persistence }) => {
+      queryClient.setQueryData(deviceKeysQueryKey(accountName, deviceKeys.fingerprint, true), {
+        keys: deviceKeys,
+        source: 'generated',
+        persistence,
+      });
+      queryClient.setQueryData(identityQueryOptions.queryKey, identity);
+    },
+    onSettled: () => setStage(null),
+  });
+  return { ...mutation, stage };
+}

@@ -1,0 +1,17 @@
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { identityResponseSchema, type ClaimNameRequest } from '../../../../shared/protocol/identity';
+import { apiRequest } from '../../../lib/api-client';
+import { identityQueryOptions } from './get-identity';
+
+export function useClaimCommunityName() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: async (communityName: string) => {
+      const body: ClaimNameRequest = { communityName };
+      return (
+        await apiRequest('/api/identity/community-name', identityResponseSchema, { method: 'POST', body })
+      ).identity;
+    },
+    onSuccess: (identity) => queryClient.setQueryData(identityQueryOptions.queryKey, identity),
+  });
+}

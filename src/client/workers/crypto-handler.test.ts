@@ -1,0 +1,180 @@
+import { describe, expect, it } from 'vitest';
+import { toBase64Url } from '../../shared/crypto/encoding';
+import { forgeRsa } from '../../shared/crypto/forge-lib';
+import { randomBytesFrom } from '../../shared/crypto/random';
+import { generateWithWebCrypto } from '../../shared/crypto/rsa-keygen';
+import { OAEP_PARAMS, importRsaPublicKeys } from '../../shared/crypto/webcrypto-keys';
+import {
+  activateRequest,
+  isCryptoReply,
+  restoreRequest,
+  type ActivateResult,
+  type CryptoReply,
+  type RestoreParams,
+} from '../crypto/worker-protocol';
+import { handleCryptoMessage } from './crypto-handler';
+
+const { subtle } = globalThis.crypto;
+const env = {
+  forge: forgeRsa,
+  subtle,
+  randomBytes: randomBytesFrom(globalThis.crypto),
+  now: () => performance.now(),
+};
+const newWrapKey = () => subtle.generateKey({ name: 'AES-GCM', length: 256 }, false, ['encrypt', 'decrypt']);
+const wrapKey = await newWrapKey();
+
+/** The real SubtleCrypto, except that it cannot generate keys: forces the forge fallback. */
+function withoutGenerateKey(real: SubtleCrypto): SubtleCrypto {
+  return new Proxy(real, {
+    get(target, property) {
+      if (property === 'generateKey') return undefined;
+      const value: unknown = Reflect.get(target, property);
+      // SubtleCrypto's methods insist on being called on the real object.
+      return typeof value === 'function'
+        ? (...args: unknown[]): unknown => Reflect.apply(value, target, args) as unknown
+        : value;
+    },
+  });
+}
+
+async function send(data: unknown): Promise<CryptoReply[]> {
+  const replies: CryptoReply[] = [];
+  await handleCryptoMessage(env, data, (reply) => replies.push(reply));
+  for (const reply of replies) expect(isCryptoReply(reply)).toBe(true);
+  return replies;
+}
+
+async function activate(): Promise<ActivateResult> {
+  const replies = await send(activateRequest(1, { bits: 1024, wrapKey, accountName: 'alice' }));
+  const last = replies.at(-1);
+  if (last?.kind !== 'result' || last.type !== 'activate') throw new Error(JSON.stringify(last));
+  return last.result;
+}
+
+async function errorCodeOf(data: unknown): Promise<string> {
+  const replies = await send(data);
+  const last = replies.at(-1);
+  expect(replies.filter((reply) => reply.kind !== 'progress')).toHaveLength(1);
+  return last?.kind === 'error' ? last.error.code : 'no error';
+}
+
+describe('handleCryptoMessage: activate', () => {
+  it('reports progress, then a usable key, its fingerprint and an openable backup', async () => {
+    const replies = await send(activateRequest(5, { bits: 1024, wrapKey, accountName: 'alice' }));
+    expect(replies.map((reply) => (reply.kind === 'progress' ? reply.stage : reply.kind))).toEqual([
+      'started',
+      'done',
+      'result',
+    ]);
+    expect(replies.every((reply) => reply.id === 5)).toBe(true);
+    const last = replies.at(-1);
+    const result = last?.kind === 'result' && last.type === 'activate' ? last.result : null;
+    expect(result).toMatchObject({ bits: 1024, backup: { v: 1 } });
+    // Under Node, forge with only lib/rsa has no native generator it can use, so WebCrypto generates.
+    expect(result?.keygenPath).toBe('webcrypto');
+    expect(result?.fingerprint).toMatch(/^[0-9a-f]{64}$/);
+    // The reply holds no private key bytes: only non-extractable keys and the sealed backup.
+    expect(result?.decryptKey.extractable).toBe(false);
+    expect(result?.signKey.extractable).toBe(false);
+    expect(Object.keys(result ?? {}).sort()).toEqual(
+      ['backup', 'bits', 'decryptKey', 'fingerprint', 'generateMs', 'keygenPath', 'signKey', 'spki'].sort(),
+    );
+  });
+
+  it('reports progress slices on the forge JavaScript fallback (no WebCrypto generator)', async () => {
+    const replies: CryptoReply[] = [];
+    const fallbackEnv = { ...env, subtle: withoutGenerateKey(subtle) };
+    await handleCryptoMessage(
+      fallbackEnv,
+      activateRequest(6, { bits: 1024, wrapKey, accountName: 'alice' }),
+      (r) => replies.push(r),
+    );
+    const kinds = replies.map((reply) => (reply.kind === 'progress' ? reply.stage : reply.kind));
+    expect(kinds[0]).toBe('started');
+    expect(kinds.slice(-2)).toEqual(['done', 'result']);
+    expect(kinds.slice(1, -2).every((kind) => kind === 'generating')).toBe(true);
+    const last = replies.at(-1);
+    expect(last?.kind === 'result' && last.type === 'activate' ? last.result.keygenPath : null).toBe(
+      'forge-js',
+    );
+  });
+
+  it('answers a malformed request with bad_request and ignores one without an id', async () => {
+    expect(
+      await errorCodeOf({ id: 9, type: 'activate', params: { bits: 4096, wrapKey, accountName: 'a' } }),
+    ).toBe('bad_request');
+    expect(await send({ type: 'activate' })).toEqual([]);
+  });
+
+  it('turns a crypto failure into an error reply, not an exception', async () => {
+    const encryptOnly = await subtle.generateKey({ name: 'AES-GCM', length: 256 }, false, ['decrypt']);
+    expect(
+      await errorCodeOf(activateRequest(1, { bits: 1024, wrapKey: encryptOnly, accountName: 'alice' })),
+    ).toBe('internal');
+  });
+});
+
+describe('handleCryptoMessage: restore', () => {
+  it('restores keys that decrypt what the published key encrypted', async () => {
+    const activated = await activate();
+    const replies = await send(
+      restoreRequest(2, {
+        backup: activated.backup,
+        wrapKey,
+        accountName: 'alice',
+        spki: activated.spki,
+        fingerprint: activated.fingerprint,
+      }),
+    );
+    const last = replies.at(-1);
+    if (last?.kind !== 'result' || last.type !== 'restore') throw new Error(JSON.stringify(last));
+    const { encryptKey } = await importRsaPublicKeys(subtle, Buffer.from(activated.spki, 'base64url'));
+    const ciphertext = await subtle.encrypt(OAEP_PARAMS, encryptKey, new Uint8Array([1, 2, 3]));
+    const plain = await subtle.decrypt(OAEP_PARAMS, last.result.decryptKey, ciphertext);
+    expect(new Uint8Array(plain)).toEqual(new Uint8Array([1, 2, 3]));
+  });
+
+  it('refuses a wrong password, a wrong account, a foreign key and a bad fingerprint', async () => {
+    const activated = await activate();
+    const params: RestoreParams = {
+      backup: activated.backup,
+      wrapKey,
+      accountName: 'alice',
+      spki: activated.spki,
+      fingerprint: activated.fingerprint,
+    };
+    const restore = (changes: Partial<RestoreParams>) =>
+      errorCodeOf(restoreRequest(3, { ...params, ...changes }));
+    expect(await restore({ wrapKey: await newWrapKey() })).toBe('backup_unopenable');
+    expect(await restore({ accountName: 'mallory' })).toBe('backup_unopenable');
+    expect(await restore({ fingerprint: 'ab'.repeat(32) })).toBe('fingerprint_mismatch');
+    expect(await restore({ spki: '***' })).toBe('invalid_public_key');
+    expect(await restore({ backup: { v: 1, iv: 'x', ct: 'y' } })).toBe('backup_malformed');
+  });
+
+  it('refuses a backup whose private key is not the published key (key_mismatch)', async () => {
+    // A backup honestly sealed for this account and fingerprint, but holding some other private key:
+    // only possible for someone holding the wrap key, and still caught before the key is used.
+    const published = await activate();
+    const other = await generateWithWebCrypto(subtle, 1024);
+    const { sealKeyBackup } = await import('../../shared/crypto/key-backup');
+    const backup = await sealKeyBackup(subtle, env.randomBytes, {
+      wrapKey,
+      pkcs8: other.pkcs8,
+      accountName: 'alice',
+      fingerprint: published.fingerprint,
+    });
+    const code = await errorCodeOf(
+      restoreRequest(4, {
+        backup,
+        wrapKey,
+        accountName: 'alice',
+        spki: published.spki,
+        fingerprint: published.fingerprint,
+      }),
+    );
+    expect(code).toBe('key_mismatch');
+    expect(toBase64Url(other.spki)).not.toBe(published.spki);
+  });
+});
