@@ -5,21 +5,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configResponseSchema, healthResponseSchema } from '../shared/protocol/config';
 import { errorBodySchema } from '../shared/protocol/errors';
 import type { Store } from './db/open-store';
-import { createTestApp, randomAuthKey, storeTargets } from './testing/test-app';
+import { createTestApp, useTestStore, randomAuthKey, storeTargets } from './testing/test-app';
 
 describe.each(storeTargets())('the API edge on $kind', (target) => {
-  let store: Store;
-  let cleanup: () => Promise<void>;
-
-  beforeAll(async () => {
-    ({ store, cleanup } = await target.open());
-  });
-  afterAll(async () => {
-    await cleanup();
-  });
+  const store = useTestStore(target);
 
   it('reports its store kind and publishes the rules in force', async () => {
-    const { client } = createTestApp(store, { holdMs: 5_000, pbkdf2Iterations: 700_000 });
+    const { client } = createTestApp(store(), { holdMs: 5_000, pbkdf2Iterations: 700_000 });
     const health = healthResponseSchema.parse(await (await client.get('/api/health')).json());
     expect(health).toEqual({ status: 'ok', store: target.kind });
     const config = configResponseSchema.parse(await (await client.get('/api/config')).json());
@@ -30,7 +22,7 @@ describe.each(storeTargets())('the API edge on $kind', (target) => {
   });
 
   it('sets the security headers on every response, and no-store on the API', async () => {
-    const { client } = createTestApp(store);
+    const { client } = createTestApp(store());
     for (const response of [
       await client.get('/api/health'),
       await client.get('/api/nope'),
@@ -55,7 +47,7 @@ describe.each(storeTargets())('the API edge on $kind', (target) => {
   });
 
   it('answers unknown routes with a JSON 404', async () => {
-    const { client } = createTestApp(store);
+    const { client } = createTestApp(store());
     for (const response of [await client.get('/api/unknown'), await client.post('/api/health/deeper', {})]) {
       expect(response.status).toBe(404);
       expect(errorBodySchema.parse(await response.json()).error.code).toBe('not_found');
@@ -63,7 +55,7 @@ describe.each(storeTargets())('the API edge on $kind', (target) => {
   });
 
   it('refuses writes without the CSRF header', async () => {
-    const { app } = createTestApp(store);
+    const { app } = createTestApp(store());
     const response = await app.request('/api/accounts', {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
@@ -72,19 +64,19 @@ describe.each(storeTargets())('the API edge on $kind', (target) => {
     expect(response.status).toBe(403);
     expect(errorBodySchema.parse(await response.json()).error.code).toBe('csrf_header_missing');
     expect(
-      await store.db.selectFrom('accounts').select('id').where('name', '=', 'mallory').executeTakeFirst(),
+      await store().db.selectFrom('accounts').select('id').where('name', '=', 'mallory').executeTakeFirst(),
     ).toBe(undefined);
   });
 
   it('answers malformed JSON with 400, other media types with 415 and oversized bodies with 413', async () => {
-    const { client, config } = createTestApp(store);
+    const { client, config } = createTestApp(store());
     const malformed = await client.post('/api/session', undefined, {
       'Content-Type': 'application/json',
       'Content-Length': '9',
     });
     expect(malformed.status).toBe(400);
 
-    const { app } = createTestApp(store);
+    const { app } = createTestApp(store());
     const send = (body: string, type: string) =>
       app.request('/api/session', {
         method: 'POST',
@@ -105,7 +97,7 @@ describe.each(storeTargets())('the API edge on $kind', (target) => {
   });
 
   it('never answers bad input with a 5xx', async () => {
-    const { app, logs } = createTestApp(store);
+    const { app, logs } = createTestApp(store());
     const bodies = [
       'null',
       '[]',

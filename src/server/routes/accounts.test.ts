@@ -1,22 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { accountResponseSchema } from '../../shared/protocol/account';
 import { errorBodySchema } from '../../shared/protocol/errors';
-import type { Store } from '../db/open-store';
-import { createTestApp, randomAuthKey, storeTargets } from '../testing/test-app';
+import { createTestApp, useTestStore, randomAuthKey, storeTargets } from '../testing/test-app';
 
 describe.each(storeTargets())('accounts and sessions on $kind', (target) => {
-  let store: Store;
-  let cleanup: () => Promise<void>;
-
-  beforeAll(async () => {
-    ({ store, cleanup } = await target.open());
-  });
-  afterAll(async () => {
-    await cleanup();
-  });
+  const store = useTestStore(target);
 
   it('creates an account, signs it in, tells who it is, and signs it out', async () => {
-    const { client } = createTestApp(store);
+    const { client } = createTestApp(store());
     const authKey = randomAuthKey();
 
     const created = await client.post('/api/accounts', { name: 'Alice.Example', authKey });
@@ -40,7 +31,7 @@ describe.each(storeTargets())('accounts and sessions on $kind', (target) => {
   });
 
   it('folds names with NFKC and case, so look-alike spellings are the same account', async () => {
-    const { client } = createTestApp(store);
+    const { client } = createTestApp(store());
     expect((await client.post('/api/accounts', { name: 'ｂｏｂ', authKey: randomAuthKey() })).status).toBe(
       201,
     );
@@ -50,7 +41,7 @@ describe.each(storeTargets())('accounts and sessions on $kind', (target) => {
   });
 
   it('answers an unknown account and a wrong password identically', async () => {
-    const { client } = createTestApp(store);
+    const { client } = createTestApp(store());
     await client.post('/api/accounts', { name: 'carol', authKey: randomAuthKey() });
 
     const wrong = await client.fresh().post('/api/session', { name: 'carol', authKey: randomAuthKey() });
@@ -65,11 +56,11 @@ describe.each(storeTargets())('accounts and sessions on $kind', (target) => {
   });
 
   it('never stores the auth key in the clear', async () => {
-    const { client } = createTestApp(store);
+    const { client } = createTestApp(store());
     const authKey = randomAuthKey();
     await client.post('/api/accounts', { name: 'dave', authKey });
 
-    const rows = await store.db.selectFrom('accounts').selectAll().where('name', '=', 'dave').execute();
+    const rows = await store().db.selectFrom('accounts').selectAll().where('name', '=', 'dave').execute();
     expect(rows).toHaveLength(1);
     const raw = JSON.stringify(rows);
     const hex = Buffer.from(authKey, 'base64url').toString('hex');
@@ -79,7 +70,7 @@ describe.each(storeTargets())('accounts and sessions on $kind', (target) => {
   });
 
   it('refuses a request whose session cookie is forged or expired', async () => {
-    const { client, clock, config } = createTestApp(store);
+    const { client, clock, config } = createTestApp(store());
     await client.post('/api/accounts', { name: 'erin', authKey: randomAuthKey() });
     expect((await client.get('/api/session')).status).toBe(200);
 
@@ -91,7 +82,7 @@ describe.each(storeTargets())('accounts and sessions on $kind', (target) => {
   });
 
   it('rate-limits sign-in per account, for unknown names too, with Retry-After', async () => {
-    const { client, config } = createTestApp(store);
+    const { client, config } = createTestApp(store());
     const { limit } = config.rateLimits.signInPerAccount;
     for (const name of ['frank', 'no-such-frank']) {
       for (let i = 0; i < limit; i++) {
@@ -112,9 +103,9 @@ describe.each(storeTargets())('accounts and sessions on $kind', (target) => {
   });
 
   it('rate-limits sign-in per address and lets it through again after the window', async () => {
-    const { client, clock } = createTestApp(store, {
+    const { client, clock } = createTestApp(store(), {
       rateLimits: {
-        ...createTestApp(store).config.rateLimits,
+        ...createTestApp(store()).config.rateLimits,
         signInPerAddress: { limit: 3, windowMs: 60_000 },
       },
     });
@@ -134,7 +125,7 @@ describe.each(storeTargets())('accounts and sessions on $kind', (target) => {
   });
 
   it('validates names and auth keys with sentences a person understands', async () => {
-    const { client } = createTestApp(store);
+    const { client } = createTestApp(store());
     const cases: [unknown, string][] = [
       [{ name: 'ab', authKey: randomAuthKey() }, 'name: Use 3 to 32 characters.'],
       [

@@ -3,6 +3,7 @@ import { Hono } from 'hono';
 import { credentialsSchema, type AccountResponse } from '../../shared/protocol/account';
 import type { AppDeps, AppEnv } from '../app-env';
 import { hashAuthKey } from '../auth/auth-hash';
+import type { Db } from '../db/schema';
 import { createSession } from '../auth/sessions';
 import { ApiError, rateLimited } from '../errors';
 import { jsonBody } from '../middleware/validate';
@@ -10,6 +11,12 @@ import { setSessionCookie } from '../middleware/session';
 
 const nameUnavailable = () =>
   new ApiError(409, 'name_unavailable', 'That account name is not available. Please choose another.');
+
+async function nameTaken(db: Db, name: string): Promise<boolean> {
+  return (
+    (await db.selectFrom('accounts').select('id').where('name', '=', name).executeTakeFirst()) !== undefined
+  );
+}
 
 export function accountRoutes(deps: AppDeps) {
   const { store, clock, config, rateLimiter } = deps;
@@ -21,11 +28,7 @@ export function accountRoutes(deps: AppDeps) {
     if (!verdict.allowed) throw rateLimited(verdict.retryAfterSeconds);
 
     const { name, authKey } = c.req.valid('json');
-    const existing = await store.db
-      .selectFrom('accounts')
-      .select('id')
-      .where('name', '=', name)
-      .executeTakeFirst();
+    const existing = await nameTaken(store.db, name);
     if (existing) throw nameUnavailable();
 
     const now = clock.now();
@@ -38,11 +41,7 @@ export function accountRoutes(deps: AppDeps) {
         .execute();
     } catch (error) {
       // Two sign-ups for one name at once: the unique index decides, the loser hears the same answer.
-      const taken = await store.db
-        .selectFrom('accounts')
-        .select('id')
-        .where('name', '=', name)
-        .executeTakeFirst();
+      const taken = await nameTaken(store.db, name);
       if (taken) throw nameUnavailable();
       throw error;
     }

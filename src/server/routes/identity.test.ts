@@ -1,28 +1,25 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openKeyBackup } from '../../shared/crypto/key-backup';
 import { toBase64Url } from '../../shared/crypto/encoding';
 import { errorBodySchema } from '../../shared/protocol/errors';
 import { identityResponseSchema } from '../../shared/protocol/identity';
-import type { Store } from '../db/open-store';
-import { createTestApp, makeActivation, randomAuthKey, storeTargets } from '../testing/test-app';
+import {
+  createTestApp,
+  useTestStore,
+  makeActivation,
+  randomAuthKey,
+  storeTargets,
+} from '../testing/test-app';
 
 let counter = 0;
 const uniqueName = (prefix: string) => `${prefix}-${process.pid}-${++counter}`;
 
 describe.each(storeTargets())('activating sharing on $kind', (target) => {
-  let store: Store;
-  let cleanup: () => Promise<void>;
-
-  beforeAll(async () => {
-    ({ store, cleanup } = await target.open());
-  });
-  afterAll(async () => {
-    await cleanup();
-  });
+  const store = useTestStore(target);
 
   async function signedUp(prefix = 'user') {
-    const testApp = createTestApp(store);
+    const testApp = createTestApp(store());
     const name = uniqueName(prefix);
     expect((await testApp.client.post('/api/accounts', { name, authKey: randomAuthKey() })).status).toBe(201);
     return { ...testApp, name };
@@ -159,7 +156,7 @@ describe.each(storeTargets())('activating sharing on $kind', (target) => {
     const same = await client.post('/api/identity/community-name', { communityName: chosen });
     expect(same.status).toBe(409);
     for (const method of ['PUT', 'PATCH', 'DELETE'] as const) {
-      const { app } = createTestApp(store);
+      const { app } = createTestApp(store());
       const response = await app.request('/api/identity/community-name', {
         method,
         headers: {
@@ -223,9 +220,9 @@ describe.each(storeTargets())('activating sharing on $kind', (target) => {
     const takenName = uniqueName('taken');
     await owner.client.post('/api/identity/community-name', { communityName: takenName });
 
-    const testApp = createTestApp(store, {
+    const testApp = createTestApp(store(), {
       rateLimits: {
-        ...createTestApp(store).config.rateLimits,
+        ...createTestApp(store()).config.rateLimits,
         claimNamePerAccount: { limit: 2, windowMs: 60_000 },
       },
     });

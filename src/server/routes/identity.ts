@@ -30,6 +30,15 @@ function findIdentity(db: Db, accountId: string) {
   return db.selectFrom('identities').selectAll().where('account_id', '=', accountId).executeTakeFirst();
 }
 
+async function communityNameTaken(db: Db, communityName: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('identities')
+    .select('account_id')
+    .where('community_name', '=', communityName)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
 const alreadyActivated = () =>
   new ApiError(
     409,
@@ -117,12 +126,7 @@ export function identityRoutes(deps: AppDeps) {
         );
       }
       // Claiming is the one place Ringpost may say a name is taken: the person is choosing it for themselves.
-      const taken = await store.db
-        .selectFrom('identities')
-        .select('account_id')
-        .where('community_name', '=', communityName)
-        .executeTakeFirst();
-      if (taken) throw nameUnavailable();
+      if (await communityNameTaken(store.db, communityName)) throw nameUnavailable();
 
       const now = clock.now();
       try {
@@ -142,12 +146,7 @@ export function identityRoutes(deps: AppDeps) {
         }
       } catch (error) {
         if (error instanceof ApiError) throw error;
-        const winner = await store.db
-          .selectFrom('identities')
-          .select('account_id')
-          .where('community_name', '=', communityName)
-          .executeTakeFirst();
-        if (winner) throw nameUnavailable();
+        if (await communityNameTaken(store.db, communityName)) throw nameUnavailable();
         throw error;
       }
       return c.json({

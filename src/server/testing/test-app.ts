@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { afterAll, beforeAll } from 'vitest';
 import { deriveAccountKeys } from '../../shared/crypto/account-keys';
 import { toBase64Url } from '../../shared/crypto/encoding';
 import { fingerprintSpki } from '../../shared/crypto/fingerprint';
@@ -65,6 +66,21 @@ export function storeTargets(): StoreTarget[] {
     });
   }
   return targets;
+}
+
+/** Opens the target's store before the suite and removes it after; call inside describe. */
+export function useTestStore(target: StoreTarget): () => Store {
+  let opened: { store: Store; cleanup: () => Promise<void> } | null = null;
+  beforeAll(async () => {
+    opened = await target.open();
+  });
+  afterAll(async () => {
+    await opened?.cleanup();
+  });
+  return () => {
+    if (!opened) throw new Error('The test store is not open yet.');
+    return opened.store;
+  };
 }
 
 export function createTestApp(store: Store, overrides: Partial<Config> = {}) {
