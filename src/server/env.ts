@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseDuration, rules, type KeyBits } from '../shared/rules';
+import { isAllowedKeyBits, parseDuration, rules } from '../shared/rules';
 import { defaultConfig, type Config, type RateRule } from './config';
 
 // The only place that reads process.env. A bad value stops the server at start with a message naming the
@@ -75,7 +75,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
     RINGPOST_STATIC_DIR: z.string().optional(),
     RINGPOST_SECURE_COOKIES: flag,
     RINGPOST_KEY_BITS: integer(base.keyBits, 1024, 3072).refine(
-      (bits) => (rules.keyBitsAllowed as readonly number[]).includes(bits),
+      isAllowedKeyBits,
       `expected one of ${rules.keyBitsAllowed.join(', ')}`,
     ),
     RINGPOST_HOLD: duration(base.holdMs),
@@ -110,7 +110,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl: e.DATABASE_URL,
     staticDir: e.RINGPOST_STATIC_DIR ?? 'dist',
     secureCookies: e.RINGPOST_SECURE_COOKIES,
-    keyBits: e.RINGPOST_KEY_BITS as KeyBits,
+    keyBits: e.RINGPOST_KEY_BITS,
     holdMs: e.RINGPOST_HOLD,
     retentionMs: e.RINGPOST_RETENTION,
     outboxExpiryMs: e.RINGPOST_OUTBOX_EXPIRY,

@@ -29,6 +29,10 @@ export const rules = {
 
 export type KeyBits = (typeof rules.keyBitsAllowed)[number];
 
+export function isAllowedKeyBits(bits: unknown): bits is KeyBits {
+  return (rules.keyBitsAllowed as readonly unknown[]).includes(bits);
+}
+
 const DURATION = /^(\d+)(ms|s|m|h|d)$/;
 const UNIT_MS = { ms: 1, s: SECOND, m: MINUTE, h: HOUR, d: DAY } as const;
 

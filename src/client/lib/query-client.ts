@@ -1,8 +1,22 @@
-import { QueryClient } from '@tanstack/react-query';
+import { MutationCache, QueryCache, QueryClient } from '@tanstack/react-query';
 import { ApiRequestError } from './api-client';
+import { setWrapKey } from './session-keys';
+
+/** The signed-in account (or null); lives here so any 401 anywhere can sign the page out. */
+export const SESSION_QUERY_KEY = ['session'] as const;
 
 export function createQueryClient(): QueryClient {
-  return new QueryClient({
+  // A 401 from any call means the session ended (expired, or signed out in another tab): show the
+  // sign-in screen rather than an error on whatever was on screen.
+  const onError = (error: unknown) => {
+    if (error instanceof ApiRequestError && error.status === 401 && error.code === 'unauthenticated') {
+      setWrapKey(null);
+      queryClient.setQueryData(SESSION_QUERY_KEY, null);
+    }
+  };
+  const queryClient: QueryClient = new QueryClient({
+    queryCache: new QueryCache({ onError }),
+    mutationCache: new MutationCache({ onError }),
     defaultOptions: {
       queries: {
         // A 4xx will not change on retry; a dropped connection may.
@@ -12,4 +26,5 @@ export function createQueryClient(): QueryClient {
       },
     },
   });
+  return queryClient;
 }

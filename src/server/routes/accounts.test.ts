@@ -30,6 +30,18 @@ describe.each(storeTargets())('accounts and sessions on $kind', (target) => {
     expect((await other.get('/api/session')).status).toBe(200);
   });
 
+  it('uses a Secure, __Host- prefixed cookie when served over HTTPS', async () => {
+    const { client } = createTestApp(store(), { secureCookies: true });
+    const created = await client.post('/api/accounts', { name: 'secure-sam', authKey: randomAuthKey() });
+    const setCookie = created.headers.get('Set-Cookie') ?? '';
+    expect(setCookie).toMatch(/^__Host-ringpost_session=/);
+    expect(setCookie).toMatch(/; Secure/i);
+    expect(setCookie).toMatch(/; Path=\//i);
+    expect(setCookie).not.toMatch(/Domain=/i);
+    expect((await client.get('/api/session')).status).toBe(200);
+    expect((await client.get('/api/health')).headers.get('Strict-Transport-Security')).toContain('max-age=');
+  });
+
   it('folds names with NFKC and case, so look-alike spellings are the same account', async () => {
     const { client } = createTestApp(store());
     expect((await client.post('/api/accounts', { name: 'ｂｏｂ', authKey: randomAuthKey() })).status).toBe(

@@ -57,6 +57,28 @@ describe.each(storeTargets())('activating sharing on $kind', (target) => {
     expect(opened).toEqual(pkcs8);
   });
 
+  it('never holds the private key in the clear: only the sealed backup', async () => {
+    const { client, name } = await signedUp();
+    const { request, pkcs8 } = await makeActivation(name);
+    expect((await client.post('/api/identity', request)).status).toBe(201);
+    const dump = JSON.stringify([
+      await store().db.selectFrom('identities').selectAll().execute(),
+      await store().db.selectFrom('accounts').selectAll().execute(),
+      await store().db.selectFrom('sessions').selectAll().execute(),
+    ]);
+    const der = Buffer.from(pkcs8);
+    for (const form of [
+      der.toString('base64'),
+      der.toString('base64url'),
+      der.toString('hex'),
+      'PRIVATE KEY',
+    ]) {
+      expect(dump).not.toContain(form);
+    }
+    // A 40-byte window of the key in any encoding would do; take one from the middle of the modulus area.
+    expect(dump).not.toContain(der.subarray(100, 140).toString('base64url').slice(2, 40));
+  });
+
   it('refuses a second activation, so an account never silently gets a new identity', async () => {
     const { client, name } = await signedUp();
     expect((await client.post('/api/identity', (await makeActivation(name)).request)).status).toBe(201);

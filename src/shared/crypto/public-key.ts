@@ -1,5 +1,5 @@
 import type { Asn1, ForgeRsaLib } from 'node-forge/lib/forge';
-import { rules, type KeyBits } from '../rules';
+import { isAllowedKeyBits, rules, type KeyBits } from '../rules';
 import { CryptoError, type CryptoErrorCode } from './crypto-error';
 import { fingerprintSpki, isFingerprint } from './fingerprint';
 import { binaryStringToBytes, bytesToBinaryString } from './forge-bytes';
@@ -9,10 +9,6 @@ export const RSA_PUBLIC_EXPONENT = 65_537;
 export interface RsaPublicKeyInfo {
   bits: number;
   exponent: number;
-}
-
-export function isAllowedKeyBits(bits: unknown): bits is KeyBits {
-  return rules.keyBitsAllowed.some((allowed) => allowed === bits);
 }
 
 // Values live in the low bits of asn1.Type; spelled out so this module needs no forge at load time.

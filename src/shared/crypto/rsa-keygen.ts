@@ -1,8 +1,8 @@
 import type { ForgePrng, ForgeRsaLib, RsaKeyPair } from 'node-forge/lib/forge';
-import type { KeyBits } from '../rules';
+import { isAllowedKeyBits, type KeyBits } from '../rules';
 import { CryptoError } from './crypto-error';
 import { binaryStringToBytes, bytesToBinaryString } from './forge-bytes';
-import { isAllowedKeyBits, RSA_PUBLIC_EXPONENT } from './public-key';
+import { RSA_PUBLIC_EXPONENT } from './public-key';
 import type { RandomBytes } from './random';
 
 /** A fresh keypair as DER: what gets published (SPKI) and what gets backed up and imported (PKCS#8). */

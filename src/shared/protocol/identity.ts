@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { parseKeyBackup, type KeyBackup } from '../crypto/key-backup';
-import { rules } from '../rules';
+import { isAllowedKeyBits, rules } from '../rules';
 import { nameSchema } from './names';
 
 // The sharing identity: the public key everyone may see, the encrypted backup only its owner may fetch,
@@ -32,7 +32,7 @@ export const fingerprintSchema = z
 export const keyBitsSchema = z
   .number()
   .int()
-  .refine((bits) => (rules.keyBitsAllowed as readonly number[]).includes(bits), {
+  .refine(isAllowedKeyBits, {
     message: `Key size must be one of ${rules.keyBitsAllowed.join(', ')} bits.`,
   });
 

@@ -1,6 +1,7 @@
 import { queryOptions, useQuery } from '@tanstack/react-query';
 import { accountResponseSchema, type Account } from '../../../../shared/protocol/account';
 import { apiRequest, ApiRequestError } from '../../../lib/api-client';
+import { SESSION_QUERY_KEY } from '../../../lib/query-client';
 
 /** The signed-in account, or null when the browser holds no valid session. */
 async function getSession(signal: AbortSignal): Promise<Account | null> {
@@ -14,7 +15,7 @@ async function getSession(signal: AbortSignal): Promise<Account | null> {
 }
 
 export const sessionQueryOptions = queryOptions({
-  queryKey: ['session'],
+  queryKey: SESSION_QUERY_KEY,
   queryFn: ({ signal }) => getSession(signal),
   staleTime: Infinity,
 });

@@ -1,5 +1,5 @@
 import { useState, type FormEvent, type ReactNode } from 'react';
-import { rules, type KeyBits } from '../../../../shared/rules';
+import { isAllowedKeyBits, rules, type KeyBits } from '../../../../shared/rules';
 import { Alert } from '../../../components/ui/alert';
 import { errorMessage } from '../../../lib/api-client';
 import { useConfig } from '../../../lib/config-query';
@@ -29,7 +29,8 @@ export function ActivatePanel({
   const wrapKey = useWrapKey();
   const activate = useActivateSharing(accountName);
   const [chosen, setChosen] = useState<KeyBits | null>(null);
-  const bits = chosen ?? ((config.data?.keys.defaultBits ?? rules.defaultKeyBits) as KeyBits);
+  const published = config.data?.keys.defaultBits;
+  const bits = chosen ?? (isAllowedKeyBits(published) ? published : rules.defaultKeyBits);
 
   function submit(event: FormEvent) {
     event.preventDefault();
@@ -51,7 +52,10 @@ export function ActivatePanel({
               id="key-size"
               value={bits}
               disabled={activate.isPending}
-              onChange={(event) => setChosen(Number(event.target.value) as KeyBits)}
+              onChange={(event) => {
+                const size = Number(event.target.value);
+                if (isAllowedKeyBits(size)) setChosen(size);
+              }}
             >
               {rules.keyBitsAllowed.map((size) => (
                 <option key={size} value={size}>
