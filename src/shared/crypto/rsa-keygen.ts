@@ -178,10 +178,11 @@ export interface KeygenEnv {
 /**
  * The path Ringpost uses. In a browser worker, forge's callback form calls crypto.subtle.generateKey and
  * re-encodes the result with forge; calling the native generator directly does the same minus the
- * re-encoding, and bench/keygen.ts measured it faster in every pass we recorded (1024 bits: 9.8 vs
- * 10.8 ms and 11.7 vs 12.5 ms medians; 2048 bits: 55.7 vs 62.4 ms and 56.1 vs 64.9 ms), so it goes first,
- * as the issue asks ("keep the faster one"). forge still parses and checks every key it makes. Where there
- * is no crypto.subtle at all, forge's JavaScript generator runs in slices: 10–20× slower, but correct.
+ * re-encoding. bench/keygen.ts, three passes of 15 runs, medians native vs forge: 1024 bits 9.8/10.8,
+ * 11.7/12.5 and 10.4/10.4 ms; 2048 bits 55.7/62.4, 56.1/64.9 and 55.5/51.6 ms. The prime search's spread
+ * swamps the difference, but the direct call is never more work, so it goes first ("keep the faster
+ * one"). forge still parses and checks every key. Where there is no crypto.subtle at all, forge's
+ * JavaScript generator runs in slices: 10–20× slower, but correct.
  */
 export async function generateRsaKeyPair(
   env: KeygenEnv,

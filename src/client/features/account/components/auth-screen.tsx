@@ -4,6 +4,7 @@ import { rules } from '../../../../shared/rules';
 import { nameProblem, normalizeName } from '../../../../shared/protocol/names';
 import { Alert } from '../../../components/ui/alert';
 import { TextField } from '../../../components/ui/text-field';
+import { CurrentPasswordField } from './current-password-field';
 import { errorMessage } from '../../../lib/api-client';
 import { useCreateAccount } from '../api/create-account';
 import { useSignIn } from '../api/sign-in';
@@ -46,15 +47,7 @@ function SignInForm() {
         value={accountName}
         onChange={(event) => setAccountName(event.target.value)}
       />
-      <TextField
-        label="Password"
-        type="password"
-        name="password"
-        autoComplete="current-password"
-        required
-        value={password}
-        onChange={(event) => setPassword(event.target.value)}
-      />
+      <CurrentPasswordField value={password} onChange={setPassword} />
       {signIn.isError && <Alert>{errorMessage(signIn.error)}</Alert>}
       <button type="submit" disabled={signIn.isPending}>
         {signIn.isPending ? 'Signing in…' : 'Sign in'}

@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { Alert } from '../../../components/ui/alert';
-import { TextField } from '../../../components/ui/text-field';
+import { CurrentPasswordField } from './current-password-field';
 import { errorMessage } from '../../../lib/api-client';
 import { useSignIn } from '../api/sign-in';
 
@@ -21,15 +21,7 @@ export function UnlockForm({ accountName, reason }: { accountName: string; reaso
     <form className="unlock" onSubmit={submit} aria-label="Unlock">
       <p>{reason}</p>
       <input type="hidden" name="username" autoComplete="username" value={accountName} />
-      <TextField
-        label="Password"
-        type="password"
-        name="password"
-        autoComplete="current-password"
-        required
-        value={password}
-        onChange={(event) => setPassword(event.target.value)}
-      />
+      <CurrentPasswordField value={password} onChange={setPassword} />
       {signIn.isError && <Alert>{errorMessage(signIn.error)}</Alert>}
       <button type="submit" disabled={signIn.isPending}>
         {signIn.isPending ? 'Unlocking…' : 'Unlock'}
