@@ -16,8 +16,6 @@ import { identityRoutes } from './routes/identity';
 import { metaRoutes } from './routes/meta';
 import { sessionRoutes } from './routes/session';
 
-export type { AppDeps } from './app-env';
-
 export function nodeClientAddress(c: Context): string {
   try {
     return getConnInfo(c).remote.address ?? 'unknown';

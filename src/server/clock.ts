@@ -5,17 +5,12 @@ export interface Clock {
 
 export const systemClock: Clock = { now: () => Date.now() };
 
-export function manualClock(
-  start = Date.UTC(2026, 0, 1),
-): Clock & { advance(ms: number): void; set(ms: number): void } {
+export function manualClock(start = Date.UTC(2026, 0, 1)): Clock & { advance(ms: number): void } {
   let current = start;
   return {
     now: () => current,
     advance(ms) {
       current += ms;
-    },
-    set(ms) {
-      current = ms;
     },
   };
 }

@@ -7,7 +7,6 @@ export const errorCodes = [
   'unsupported_media_type',
   'payload_too_large',
   'not_found',
-  'method_not_allowed',
   'unauthenticated',
   'invalid_credentials',
   'csrf_header_missing',

@@ -54,7 +54,7 @@ export function useActivateSharing(accountName: string) {
         storedAt: Date.now(),
       };
       await saveDeviceKeys(deviceKeys);
-      return { identity, deviceKeys, persistence: await persistence, generateMs: keys.generateMs };
+      return { identity, deviceKeys, persistence: await persistence };
     },
     onSuccess: ({ identity, deviceKeys, persistence }) => {
       queryClient.setQueryData(deviceKeysQueryKey(accountName, deviceKeys.fingerprint, true), {
