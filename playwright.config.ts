@@ -1,14 +1,18 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defineConfig } from '@playwright/test';
 import { CHROMIUM_ARGS, resolveChromium } from './e2e/support/chromium';
-import { freePort } from './e2e/support/free-port';
+import { freePort } from './src/server/testing/free-port';
 
 // Playwright loads this file in the runner and again in every worker. The runner picks the port, the data
 // directory and the browser once and leaves them in the environment, which the workers inherit.
 process.env.E2E_PORT ??= String(await freePort());
 process.env.E2E_DATA_DIR ??= mkdtempSync(join(tmpdir(), 'ringpost-e2e-'));
+// Each run builds into its own folder, so two runs on one machine never overwrite each other's bundle. It
+// sits inside the project so the compiled server finds its packages in node_modules, as in production.
+mkdirSync('node_modules/.tmp', { recursive: true });
+process.env.E2E_BUILD_DIR ??= mkdtempSync(join('node_modules/.tmp', 'e2e-build-'));
 process.env.CHROMIUM_PATH ??= resolveChromium();
 
 // 127.0.0.1 is a secure context for WebCrypto just as localhost is, without the IPv6 detour.
@@ -16,6 +20,7 @@ const baseURL = `http://127.0.0.1:${process.env.E2E_PORT}`;
 
 export default defineConfig({
   testDir: './e2e',
+  globalTeardown: './e2e/support/global-teardown.ts',
   // Not test-results/ itself: Playwright empties its output folder, and the unit report lives there too.
   outputDir: 'test-results/e2e-artifacts',
   fullyParallel: true,
@@ -37,8 +42,13 @@ export default defineConfig({
   },
   projects: [{ name: 'chromium', use: { browserName: 'chromium' } }],
   webServer: {
-    // The real production path: build the SPA, then one server for app and API on a throwaway SQLite file.
-    command: 'npm run build --silent && tsx src/server/index.ts',
+    // The real production path: the SPA and the compiled server, run with plain node on a throwaway SQLite
+    // file, one origin for app and API.
+    command: [
+      `vite build --logLevel warn --emptyOutDir --outDir ${process.env.E2E_BUILD_DIR}/app`,
+      `npm run build:server --silent -- --outfile=${process.env.E2E_BUILD_DIR}/server/index.js`,
+      `exec node --enable-source-maps ${process.env.E2E_BUILD_DIR}/server/index.js`,
+    ].join(' && '),
     url: `${baseURL}/api/health`,
     reuseExistingServer: false,
     timeout: 120_000,
@@ -48,10 +58,12 @@ export default defineConfig({
       PORT: process.env.E2E_PORT,
       HOST: '127.0.0.1',
       DATA_DIR: process.env.E2E_DATA_DIR,
+      RINGPOST_STATIC_DIR: `${process.env.E2E_BUILD_DIR}/app`,
       RINGPOST_LOG: '0',
       // Every spec signs up from 127.0.0.1; the limits themselves are proven in the API tests.
       RINGPOST_RATE_SIGNUP_ADDRESS: '10000/1h',
       RINGPOST_RATE_SIGNIN_ADDRESS: '10000/1h',
+      RINGPOST_RATE_CLAIM_NAME_ADDRESS: '10000/1h',
     },
   },
 });

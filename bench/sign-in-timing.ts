@@ -1,12 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createApp } from '../src/server/app';
-import { systemClock } from '../src/server/clock';
-import { defaultConfig } from '../src/server/config';
 import { openStore } from '../src/server/db/open-store';
-import { memoryRateLimiter } from '../src/server/rate-limit';
-import { apiClient, randomAuthKey } from '../src/server/testing/test-app';
+import { createTestApp, randomAuthKey, signUpBody } from '../src/server/testing/test-app';
 
 // DESIGN §5: an unknown account and a wrong password must not be told apart by timing. Both run one scrypt
 // (the unknown name against a decoy hash); this measures the two answers' latency through the real app
@@ -29,23 +25,17 @@ export async function runSignInTimingBench(runs = 60): Promise<SignInTimingRepor
   const dataDir = mkdtempSync(join(tmpdir(), 'ringpost-bench-'));
   const store = await openStore({ dataDir });
   const unlimited = { limit: 1_000_000, windowMs: 60_000 };
-  const app = createApp({
-    store,
-    clock: systemClock,
-    config: defaultConfig({
-      rateLimits: {
-        signInPerAccount: unlimited,
-        signInPerAddress: unlimited,
-        signUpPerAddress: unlimited,
-        claimNamePerAccount: unlimited,
-      },
-    }),
-    rateLimiter: memoryRateLimiter(systemClock),
-    clientAddress: () => '127.0.0.1',
-    log: () => undefined,
+  const { client } = createTestApp(store, {
+    rateLimits: {
+      signInPerAddress: unlimited,
+      signInFailuresPerAccountAddress: unlimited,
+      signInFailuresPerAccount: unlimited,
+      signUpPerAddress: unlimited,
+      claimNamePerAccount: unlimited,
+      claimNamePerAddress: unlimited,
+    },
   });
-  const client = apiClient(app);
-  await client.post('/api/accounts', { name: 'bench-user', authKey: randomAuthKey() });
+  await client.post('/api/accounts', signUpBody('bench-user'));
   const wrong: number[] = [];
   const unknown: number[] = [];
   const time = async (name: string) => {

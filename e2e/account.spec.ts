@@ -110,8 +110,10 @@ test.describe('an account', () => {
       for (const secret of secrets)
         expect(text, `${request.method()} ${request.url()}`).not.toContain(secret);
     }
-    // What is sent instead: the name and a 32-byte auth key.
+    // What is sent instead: the name, a 32-byte auth key and the iteration count it was derived with.
     const signUp = posted.find((request) => request.url().endsWith('/api/accounts'));
-    expect(Object.keys(JSON.parse(signUp?.postData() ?? '{}') as object).sort()).toEqual(['authKey', 'name']);
+    const sent = JSON.parse(signUp?.postData() ?? '{}') as Record<string, unknown>;
+    expect(Object.keys(sent).sort()).toEqual(['authKey', 'kdfIterations', 'name']);
+    expect(sent.kdfIterations).toBe(600_000);
   });
 });

@@ -1,12 +1,11 @@
-import { randomBytes } from 'node:crypto';
-import { expect, test, type Request } from '@playwright/test';
+import type { Request } from '@playwright/test';
 import { deriveAccountKeys } from '../src/shared/crypto/account-keys';
+import { formatFingerprint } from '../src/shared/crypto/fingerprint';
 import { openKeyBackup } from '../src/shared/crypto/key-backup';
 import { identityResponseSchema } from '../src/shared/protocol/identity';
 import { createAccount, expectSignedIn, newPerson, signIn, signOut } from './support/accounts';
-import { activateSharing, claimCommunityName } from './support/sharing';
-
-const communityName = (prefix: string) => `${prefix}.${randomBytes(3).toString('hex')}`;
+import { expect, test } from './support/fixtures';
+import { activateSharing, claimCommunityName, clearKeysAndReload, newCommunityName } from './support/sharing';
 
 test.describe('activating sharing', () => {
   test('makes a keypair in a worker, claims a name once, and restores the same identity elsewhere', async ({
@@ -83,7 +82,7 @@ test.describe('activating sharing', () => {
 
     // The name: typed twice, with the warning, then fixed for good.
     await expect(page.getByText('Your community name can never be changed.')).toBeVisible();
-    const name = communityName('Erin');
+    const name = newCommunityName('Erin');
     await claimCommunityName(page, name);
     await expect(page.getByRole('button', { name: 'Claim community name' })).toHaveCount(0);
     await expect(page.getByText('1024 bits')).toBeVisible();
@@ -129,16 +128,7 @@ test.describe('activating sharing', () => {
     await expect(other.getByRole('button', { name: 'Activate Sharing' })).toHaveCount(0);
 
     // Clearing the site's IndexedDB in the first browser: after the next sign-in the same keys come back.
-    await page.evaluate(
-      () =>
-        new Promise<void>((resolve, reject) => {
-          const request = indexedDB.deleteDatabase('ringpost');
-          request.onsuccess = () => resolve();
-          request.onerror = () => reject(new Error(String(request.error)));
-        }),
-    );
-    await page.reload();
-    await expect(page.getByText('Your keys are not in this browser yet.', { exact: false })).toBeVisible();
+    await clearKeysAndReload(page);
     await page
       .getByRole('form', { name: 'Unlock' })
       .getByLabel('Password', { exact: true })
@@ -152,9 +142,9 @@ test.describe('activating sharing', () => {
     // No request ever carried the private key: not as PEM, not as the PKCS#8 the backup hides.
     const identityResponse = await page.request.get('/api/identity');
     const { identity } = identityResponseSchema.parse(await identityResponse.json());
-    const { wrapKey } = await deriveAccountKeys(crypto.subtle, person.accountName, person.password, 600_000);
+    const { wrapKey } = await deriveAccountKeys(crypto, person.accountName, person.password, 600_000);
     const pkcs8 = Buffer.from(
-      await openKeyBackup(crypto.subtle, {
+      await openKeyBackup(crypto, {
         accountName: person.accountName,
         fingerprint: identity?.fingerprint ?? '',
         wrapKey,
@@ -203,26 +193,19 @@ test.describe('activating sharing', () => {
 
   test('a taken community name gets a clear sentence, and another name still works', async ({
     page,
-    browser,
+    makeSharingPerson,
   }) => {
-    const first = newPerson('hank');
-    await createAccount(page, first);
-    await activateSharing(page);
-    const wanted = communityName('popular');
-    await claimCommunityName(page, wanted);
-
-    const secondContext = await browser.newContext();
-    const second = await secondContext.newPage();
-    await createAccount(second, newPerson('ivy'));
-    await activateSharing(second);
-    await second.getByLabel('Community name', { exact: true }).fill(wanted.toUpperCase());
-    await second.getByLabel('Confirm community name', { exact: true }).fill(wanted.toUpperCase());
-    await second.getByRole('button', { name: 'Claim community name' }).click();
-    await expect(second.getByRole('alert')).toHaveText(
+    const first = await makeSharingPerson({ prefix: 'hank' });
+    const wanted = first.communityName ?? '';
+    const second = await makeSharingPerson({ prefix: 'ivy', named: false });
+    await signIn(page, second);
+    await page.getByLabel('Community name', { exact: true }).fill(wanted.toUpperCase());
+    await page.getByLabel('Confirm community name', { exact: true }).fill(wanted.toUpperCase());
+    await page.getByRole('button', { name: 'Claim community name' }).click();
+    await expect(page.getByRole('alert')).toHaveText(
       'That community name is not available. Please choose another.',
     );
-    await claimCommunityName(second, communityName('ivy'));
-    await secondContext.close();
+    await claimCommunityName(page, newCommunityName('ivy'));
   });
 
   test('asks for the password again after a reload before sealing a new key backup', async ({ page }) => {
@@ -235,15 +218,71 @@ test.describe('activating sharing', () => {
       .getByRole('form', { name: 'Unlock' })
       .getByLabel('Password', { exact: true })
       .fill(person.password);
+    // Before activation there is no key backup to check the password against: Unlock signs in again.
+    const signedInAgain = page.waitForRequest(
+      (request) => request.method() === 'POST' && new URL(request.url()).pathname === '/api/session',
+    );
     await page.getByRole('button', { name: 'Unlock' }).click();
+    await signedInAgain;
     await activateSharing(page);
+  });
+
+  test('after a reload, Unlock checks the password against the key backup, without a new session', async ({
+    page,
+    context,
+    makeSharingPerson,
+  }) => {
+    const person = await makeSharingPerson({ prefix: 'mona' });
+    await signIn(page, person);
+    const fingerprint = formatFingerprint(person.fingerprint);
+    await expect(page.getByLabel('Key fingerprint')).toHaveText(fingerprint);
+
+    // Site data cleared, then a reload: the session cookie stays, the keys and the in-memory wrap key go.
+    await clearKeysAndReload(page);
+    const sessionCookies = async () =>
+      (await context.cookies()).map((cookie) => `${cookie.name}=${cookie.value}`).sort();
+    const cookiesBefore = await sessionCookies();
+    const writes: string[] = [];
+    page.on('request', (request) => {
+      const { pathname } = new URL(request.url());
+      if (pathname.startsWith('/api/') && request.method() !== 'GET') {
+        writes.push(`${request.method()} ${pathname}`);
+      }
+    });
+
+    const unlock = page.getByRole('form', { name: 'Unlock' });
+    await expect(unlock.getByRole('heading', { name: 'Unlock' })).toBeVisible();
+    await unlock.getByLabel('Password', { exact: true }).fill(`${person.password}!`);
+    await unlock.getByRole('button', { name: 'Unlock' }).click();
+    await expect(unlock.getByRole('alert')).toHaveText('That password is not right for this account.');
+    // Nothing else changed: still locked, still asking.
+    await expect(page.getByText('Not in this browser yet.', { exact: true })).toBeVisible();
+    await expect(unlock.getByRole('button', { name: 'Unlock' })).toBeEnabled();
+
+    await unlock.getByLabel('Password', { exact: true }).fill(person.password);
+    await unlock.getByRole('button', { name: 'Unlock' }).click();
+    await expect(
+      page.getByText('Restored from your encrypted backup and stored in this browser.'),
+    ).toBeVisible();
+    await expect(page.getByLabel('Key fingerprint')).toHaveText(fingerprint);
+    await expect(page.getByRole('form', { name: 'Unlock' })).toHaveCount(0);
+
+    // The password was checked in this browser: no sign-in request, no new session.
+    expect(writes).toEqual([]);
+    expect(await sessionCookies()).toEqual(cookiesBefore);
   });
   test('signing out leaves no keys in this browser; signing in brings the same ones back', async ({
     page,
+    makeSharingPerson,
   }) => {
-    const person = newPerson('kate');
-    await createAccount(page, person);
-    const fingerprint = await activateSharing(page);
+    const person = await makeSharingPerson({ prefix: 'kate' });
+    await signIn(page, person);
+    const fingerprint = formatFingerprint(person.fingerprint);
+    await expect(page.getByLabel('Key fingerprint')).toHaveText(fingerprint);
+    // The fingerprint shows as soon as the backup opens; the keys are in IndexedDB once this line shows.
+    await expect(
+      page.getByText('Restored from your encrypted backup and stored in this browser.'),
+    ).toBeVisible();
     const storedKeys = () =>
       page.evaluate(
         () =>

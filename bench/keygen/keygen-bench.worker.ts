@@ -1,10 +1,8 @@
+import { webCryptoEnv } from '../../src/shared/crypto/crypto-env';
 import { forgeRsa } from '../../src/shared/crypto/forge-lib';
 import { inspectRsaPublicKey, publicKeyFromPkcs8 } from '../../src/shared/crypto/public-key';
-import { randomBytesFrom } from '../../src/shared/crypto/random';
 import {
   generateWithForgeJs,
-  generateWithForgeJsSync,
-  generateWithForgeNative,
   generateWithWebCrypto,
   type RsaKeyPairDer,
 } from '../../src/shared/crypto/rsa-keygen';
@@ -14,32 +12,32 @@ import {
   importRsaPublicKeys,
 } from '../../src/shared/crypto/webcrypto-keys';
 import type { BenchJob, BenchJobResult, BenchPath } from './bench-protocol';
+import { generateWithForgeJsSync, generateWithForgeNative } from './forge-keygen';
 
 // Runs each key-generation path in a real module worker, as the app's crypto worker does, with the same
 // minimal forge import. Verification happens outside the timed section.
 
-const { subtle } = crypto;
-const randomBytes = randomBytesFrom(crypto);
+const env = { ...webCryptoEnv(crypto), forge: forgeRsa };
 
 function generate(path: BenchPath, bits: BenchJob['bits']): Promise<RsaKeyPairDer> {
   switch (path) {
     case 'forge-native':
-      return generateWithForgeNative(forgeRsa, bits);
+      return generateWithForgeNative(env, bits);
     case 'forge-js-sync':
-      return Promise.resolve(generateWithForgeJsSync(forgeRsa, bits, randomBytes));
+      return Promise.resolve(generateWithForgeJsSync(env, bits));
     case 'forge-js-sliced':
-      return generateWithForgeJs(forgeRsa, bits, { randomBytes });
+      return generateWithForgeJs(env, bits);
     case 'webcrypto':
-      return generateWithWebCrypto(subtle, bits);
+      return generateWithWebCrypto(env, bits);
   }
 }
 
 async function verify(keys: RsaKeyPairDer, bits: number): Promise<boolean> {
-  const info = inspectRsaPublicKey(forgeRsa, keys.spki);
-  const derived = publicKeyFromPkcs8(forgeRsa, keys.pkcs8);
+  const info = inspectRsaPublicKey(env, keys.spki);
+  const derived = publicKeyFromPkcs8(env, keys.pkcs8);
   const sameSpki = derived.length === keys.spki.length && derived.every((byte, i) => byte === keys.spki[i]);
-  const privateKeys = await importRsaPrivateKeys(subtle, keys.pkcs8);
-  await checkKeyPair(subtle, randomBytes, privateKeys, await importRsaPublicKeys(subtle, keys.spki));
+  const privateKeys = await importRsaPrivateKeys(env, keys.pkcs8);
+  await checkKeyPair(env, privateKeys, await importRsaPublicKeys(env, keys.spki));
   return info.bits === bits && info.exponent === 65_537 && sameSpki;
 }
 

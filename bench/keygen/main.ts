@@ -50,7 +50,11 @@ async function smoke(bits: BenchBits): Promise<SmokeResult> {
     const wrapKey = await subtle.generateKey({ name: 'AES-GCM', length: 256 }, false, ['encrypt', 'decrypt']);
     const activateStarted = performance.now();
     const { value: activated, maxGapMs } = await withMainThreadWatch(() =>
-      client.activate({ bits, wrapKey, accountName: 'bench' }, { onProgress: (p) => stages.push(p.stage) }),
+      client.call(
+        'activate',
+        { bits, wrapKey, accountName: 'bench' },
+        { onProgress: (p) => stages.push(p.stage) },
+      ),
     );
     result.activateMs = performance.now() - activateStarted;
     result.maxMainThreadGapMs = maxGapMs;
@@ -58,7 +62,7 @@ async function smoke(bits: BenchBits): Promise<SmokeResult> {
     result.keygenPath = activated.keygenPath;
 
     const restoreStarted = performance.now();
-    const restored = await client.restore({
+    const restored = await client.call('restore', {
       backup: activated.backup,
       wrapKey,
       accountName: 'bench',
@@ -68,13 +72,13 @@ async function smoke(bits: BenchBits): Promise<SmokeResult> {
     result.restoreMs = performance.now() - restoreStarted;
 
     const spki = fromBase64Url(activated.spki);
-    const publicKeys = await importRsaPublicKeys(subtle, spki);
+    const publicKeys = await importRsaPublicKeys({ subtle }, spki);
     const probe = crypto.getRandomValues(new Uint8Array(32));
     const ciphertext = await subtle.encrypt(OAEP_PARAMS, publicKeys.encryptKey, probe);
     const decrypted = new Uint8Array(await subtle.decrypt(OAEP_PARAMS, restored.decryptKey, ciphertext));
     const signature = await subtle.sign(PSS_PARAMS, activated.signKey, probe);
     result.ok =
-      (await fingerprintSpki(subtle, spki)) === activated.fingerprint &&
+      (await fingerprintSpki({ subtle }, spki)) === activated.fingerprint &&
       [activated.decryptKey, activated.signKey, restored.decryptKey, restored.signKey].every(
         (k) => !k.extractable,
       ) &&

@@ -1,4 +1,10 @@
+import { randomBytes } from 'node:crypto';
 import { expect, type Page } from '@playwright/test';
+
+/** A community name nobody else in the run has: names are unique for good. */
+export function newCommunityName(prefix: string): string {
+  return `${prefix}.${randomBytes(3).toString('hex')}`;
+}
 
 export async function activateSharing(
   page: Page,
@@ -17,4 +23,18 @@ export async function claimCommunityName(page: Page, name: string): Promise<void
   await page.getByLabel('Confirm community name', { exact: true }).fill(name);
   await page.getByRole('button', { name: 'Claim community name' }).click();
   await expect(page.getByTestId('community-name')).toHaveText(name.toLowerCase());
+}
+
+/** Site data cleared, then a reload: the session cookie stays; the keys and the in-memory wrap key go. */
+export async function clearKeysAndReload(page: Page): Promise<void> {
+  await page.evaluate(
+    () =>
+      new Promise<void>((resolve, reject) => {
+        const request = indexedDB.deleteDatabase('ringpost');
+        request.onsuccess = () => resolve();
+        request.onerror = () => reject(new Error(String(request.error)));
+      }),
+  );
+  await page.reload();
+  await expect(page.getByText('Your keys are not in this browser yet.', { exact: false })).toBeVisible();
 }

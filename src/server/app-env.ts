@@ -1,22 +1,33 @@
+import type { HttpBindings } from '@hono/node-server';
 import type { Context } from 'hono';
-import type { SessionAccount } from './auth/sessions';
+import type { AuthHasher } from './auth/auth-hash';
 import type { Clock } from './clock';
 import type { Config } from './config';
 import type { Store } from './db/open-store';
+import type { SessionAccount } from './db/sessions';
 import { unauthenticated } from './errors';
+import type { Logger } from './log';
+import type { EventBus } from './push/event-bus';
+import type { PushStreams } from './push/push-streams';
 import type { RateLimiter } from './rate-limit';
 
+/** Everything the app needs from outside, so tests can hand in their own clock, store, limits and faults. */
 export interface AppDeps {
   store: Store;
   clock: Clock;
   config: Config;
   rateLimiter: RateLimiter;
-  /** The peer's address for per-address limits; the Node adapter's socket by default. */
+  hasher: AuthHasher;
+  bus: EventBus;
+  streams: PushStreams;
+  /** The client's address (see client-address.ts): the socket's peer, or a trusted proxy's entry. */
   clientAddress: (c: Context) => string;
-  log: (line: string) => void;
+  log: Logger;
 }
 
 export interface AppEnv {
+  /** Node's request and response under @hono/node-server; absent when the app runs in-process (tests). */
+  Bindings: Partial<HttpBindings>;
   Variables: {
     account: SessionAccount | null;
     sessionToken: string | null;
@@ -27,4 +38,10 @@ export function requireAccount(c: Context<AppEnv>): SessionAccount {
   const account = c.get('account');
   if (!account) throw unauthenticated();
   return account;
+}
+
+/** Node's bindings when the app runs under @hono/node-server; `app.request()` passes no env at all. */
+export function nodeBindings(c: Context<AppEnv>): Partial<HttpBindings> {
+  const env: Partial<HttpBindings> | undefined = c.env;
+  return env ?? {};
 }

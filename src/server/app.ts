@@ -1,72 +1,87 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { getConnInfo } from '@hono/node-server/conninfo';
 import { serveStatic } from '@hono/node-server/serve-static';
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
-import type { AppDeps, AppEnv } from './app-env';
+import { nodeBindings, type AppDeps, type AppEnv } from './app-env';
 import { ApiError, errorBody } from './errors';
+import { compressJson } from './middleware/compress-json';
+import { closeAfterUnreadBody } from './middleware/connection';
 import { requireCsrfHeader, requireJsonBody } from './middleware/request-guards';
 import { securityHeaders } from './middleware/security-headers';
 import { loadSession } from './middleware/session';
 import { accountRoutes } from './routes/accounts';
+import { eventRoutes } from './routes/events';
 import { identityRoutes } from './routes/identity';
 import { metaRoutes } from './routes/meta';
 import { sessionRoutes } from './routes/session';
 
-export function nodeClientAddress(c: Context): string {
-  try {
-    return getConnInfo(c).remote.address ?? 'unknown';
-  } catch {
-    return 'unknown';
-  }
-}
-
 const isApiPath = (path: string) => path === '/api' || path.startsWith('/api/');
 
-export function createApp(deps: AppDeps) {
-  const app = new Hono<AppEnv>();
+/** The path as the client sent it, still percent-encoded, so a logged `%0A` stays three characters. */
+function rawPath(c: Context): string {
+  const url = c.req.url;
+  const start = url.indexOf('/', url.indexOf('//') + 2);
+  const end = url.indexOf('?', start);
+  return start < 0 ? '/' : url.slice(start, end < 0 ? undefined : end);
+}
 
-  app.use('*', securityHeaders({ hsts: deps.config.secureCookies }));
-  if (deps.config.log) {
-    app.use('*', async (c, next) => {
-      const started = performance.now();
-      await next();
-      // Method, path and status only: bodies may hold ciphertext and keys, and query strings names.
-      deps.log(`${c.req.method} ${c.req.path} ${c.res.status} ${(performance.now() - started).toFixed(1)}ms`);
-    });
-  }
-  app.use(
-    '/api/*',
-    bodyLimit({
-      maxSize: deps.config.bodyLimitBytes,
-      onError: (c) =>
-        c.json(
-          errorBody(
-            'payload_too_large',
-            `The request body is larger than ${deps.config.bodyLimitBytes} bytes.`,
-          ),
-          413,
-        ),
-    }),
+/** True when the client went away mid-request: its own doing, not a fault of ours worth a stack trace. */
+function isClientAbort(c: Context<AppEnv>, error: unknown): boolean {
+  const { incoming } = nodeBindings(c);
+  if (incoming && (incoming.destroyed || incoming.readableAborted) && !incoming.readableEnded) return true;
+  const code = (error as { code?: unknown } | null)?.code;
+  return (
+    code === 'ECONNRESET' ||
+    code === 'ERR_STREAM_PREMATURE_CLOSE' ||
+    (error instanceof Error && error.name === 'AbortError')
   );
-  app.use('/api/*', requireCsrfHeader, requireJsonBody, loadSession(deps));
+}
 
+export function createApp(deps: AppDeps) {
   const api = new Hono<AppEnv>()
+    .use(
+      bodyLimit({
+        maxSize: deps.config.bodyLimitBytes,
+        onError: (c) =>
+          c.json(
+            errorBody(
+              'payload_too_large',
+              `The request body is larger than ${deps.config.bodyLimitBytes} bytes.`,
+            ),
+            413,
+          ),
+      }),
+    )
+    .use(compressJson({ thresholdBytes: 1024 }))
+    .use(requireCsrfHeader, requireJsonBody, loadSession(deps))
     .route('/', metaRoutes(deps))
     .route('/accounts', accountRoutes(deps))
     .route('/session', sessionRoutes(deps))
-    .route('/identity', identityRoutes(deps));
-  app.route('/api', api);
+    .route('/identity', identityRoutes(deps))
+    .route('/events', eventRoutes(deps));
+
+  const app = new Hono<AppEnv>()
+    .use(securityHeaders({ hsts: deps.config.secureCookies }))
+    .use(async (c, next) => {
+      const started = performance.now();
+      await next();
+      if (deps.config.log) {
+        const ms = Math.round((performance.now() - started) * 10) / 10;
+        deps.log.info({ method: c.req.method, path: rawPath(c), status: c.res.status, ms }, 'request');
+      }
+    })
+    .use(closeAfterUnreadBody)
+    .route('/api', api);
 
   if (deps.config.staticDir && existsSync(join(deps.config.staticDir, 'index.html'))) {
     mountSpa(app, deps.config.staticDir);
   }
 
   app.notFound((c) => {
-    return c.json(errorBody('not_found', `Nothing is at ${c.req.method} ${c.req.path}.`), 404);
+    return c.json(errorBody('not_found', `Nothing is at ${c.req.method} ${rawPath(c)}.`), 404);
   });
 
   app.onError((error, c) => {
@@ -74,21 +89,26 @@ export function createApp(deps: AppDeps) {
       for (const [name, value] of Object.entries(error.headers)) c.header(name, value);
       return c.json(errorBody(error.code, error.message), error.status);
     }
+    // Before the HTTPException case: a body cut off mid-way also fails to parse as JSON.
+    if (isClientAbort(c, error)) {
+      deps.log.info({ method: c.req.method, path: rawPath(c) }, 'client aborted the request');
+      // Nobody is left to read this; it only keeps the record straight.
+      return c.json(errorBody('invalid_request', 'The request was cut off.'), 400);
+    }
     if (error instanceof HTTPException && error.status < 500) {
       // Hono's JSON validator throws this for a body that does not parse.
       const code = error.status === 400 ? 'malformed_json' : 'invalid_request';
       const message = error.status === 400 ? 'The request body is not valid JSON.' : error.message;
       return c.json(errorBody(code, message), error.status);
     }
-    deps.log(
-      `error ${c.req.method} ${c.req.path}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
-    );
+    deps.log.error({ err: error, method: c.req.method, path: rawPath(c) }, 'request failed');
     return c.json(errorBody('internal', 'Something went wrong on our side. Please try again.'), 500);
   });
 
   return app;
 }
 
+/** The type of every API route, for Hono's typed clients (`hc<AppType>`, `testClient`). */
 export type AppType = ReturnType<typeof createApp>;
 
 function mountSpa(app: Hono<AppEnv>, root: string) {
@@ -98,12 +118,15 @@ function mountSpa(app: Hono<AppEnv>, root: string) {
     // Vite puts content-hashed files under /assets: they never change, so they may be cached for good.
     const immutable = c.req.path.startsWith('/assets/');
     c.res.headers.set('Cache-Control', immutable ? 'public, max-age=31536000, immutable' : 'no-cache');
+    if (immutable) c.res.headers.set('Vary', 'Accept-Encoding');
   });
-  app.use('*', serveStatic({ root }));
+  // Vite's build writes .br and .gz beside each text asset; they are sent as-is to browsers that take them.
+  app.use('*', serveStatic({ root, precompressed: true }));
   let indexHtml: Promise<string> | undefined;
-  // Client-side routes (/settings, /people…) all load the SPA shell; unknown API paths stay JSON 404s.
+  // Client-side routes (/settings, /people…) all load the SPA shell. A missing hashed asset is a 404:
+  // answering it with the page would get the page cached for a year under the asset's name.
   app.get('*', async (c, next) => {
-    if (isApiPath(c.req.path)) return next();
+    if (isApiPath(c.req.path) || c.req.path.startsWith('/assets/')) return next();
     indexHtml ??= readFile(join(root, 'index.html'), 'utf8');
     return c.html(await indexHtml);
   });

@@ -1,4 +1,4 @@
-import { rules, type KeyBits, MINUTE, DAY } from '../shared/rules';
+import { rules, type KeyBits, SECOND, MINUTE, HOUR, DAY } from '../shared/rules';
 
 export interface RateRule {
   limit: number;
@@ -26,12 +26,24 @@ export interface Config {
   pbkdf2Iterations: number;
   sessionTtlMs: number;
   bodyLimitBytes: number;
+  /** Proxies in front of the server whose `X-Forwarded-For` entries are believed; 0 trusts none. */
+  trustProxyHops: number;
   rateLimits: {
-    signInPerAccount: RateRule;
+    /** Every sign-in attempt (and KDF lookup) from one address. */
     signInPerAddress: RateRule;
+    /** Failed sign-ins for one account from one address: past it, that address is refused for a while. */
+    signInFailuresPerAccountAddress: RateRule;
+    /** Failed sign-ins for one account from anywhere: past it, sign-in slows down rather than locks. */
+    signInFailuresPerAccount: RateRule;
     signUpPerAddress: RateRule;
     claimNamePerAccount: RateRule;
+    claimNamePerAddress: RateRule;
   };
+  /** The delay every sign-in for an account waits once `signInFailuresPerAccount` is used up. */
+  signInSlowdownMs: number;
+  /** How often the background sweeps (expired sessions, stale rate-limit rows) run. */
+  sweepIntervalMs: number;
+  /** Whether each request is logged (method, raw path, status, time). Errors are always logged. */
   log: boolean;
 }
 
@@ -53,12 +65,17 @@ export function defaultConfig(overrides: Partial<Config> = {}): Config {
     pbkdf2Iterations: rules.pbkdf2MinIterations,
     sessionTtlMs: 30 * DAY,
     bodyLimitBytes: 64 * 1024,
+    trustProxyHops: 0,
     rateLimits: {
-      signInPerAccount: { limit: 10, windowMs: 15 * MINUTE },
       signInPerAddress: { limit: 50, windowMs: 15 * MINUTE },
-      signUpPerAddress: { limit: 20, windowMs: 60 * MINUTE },
-      claimNamePerAccount: { limit: 20, windowMs: 60 * MINUTE },
+      signInFailuresPerAccountAddress: { limit: 10, windowMs: 15 * MINUTE },
+      signInFailuresPerAccount: { limit: 100, windowMs: HOUR },
+      signUpPerAddress: { limit: 20, windowMs: HOUR },
+      claimNamePerAccount: { limit: 20, windowMs: HOUR },
+      claimNamePerAddress: { limit: 30, windowMs: HOUR },
     },
+    signInSlowdownMs: 3 * SECOND,
+    sweepIntervalMs: 10 * MINUTE,
     log: false,
     ...overrides,
   };

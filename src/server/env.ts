@@ -28,7 +28,8 @@ const integer = (fallback: number, min: number, max: number) =>
     .optional()
     .transform((text, ctx) => {
       if (text === undefined || text === '') return fallback;
-      const value = Number(text);
+      // Plain decimal digits only: Number() would also take "0x1F90", "1e3" and " 8080 ".
+      const value = /^\d{1,10}$/.test(text) ? Number(text) : Number.NaN;
       if (!Number.isInteger(value) || value < min || value > max) {
         ctx.addIssue({
           code: 'custom',
@@ -51,8 +52,8 @@ const rate = (fallback: RateRule) =>
     .optional()
     .transform((text, ctx) => {
       if (text === undefined || text === '') return fallback;
-      const [count, window] = text.split('/');
-      const limit = Number(count);
+      const [count = '', window] = text.split('/');
+      const limit = /^\d{1,10}$/.test(count) ? Number(count) : Number.NaN;
       const windowMs = window === undefined ? null : parseDuration(window);
       if (!Number.isInteger(limit) || limit < 1 || windowMs === null || windowMs <= 0) {
         ctx.addIssue({ code: 'custom', message: `expected COUNT/DURATION such as 10/15m, got "${text}"` });
@@ -61,42 +62,72 @@ const rate = (fallback: RateRule) =>
       return { limit, windowMs };
     });
 
-export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
-  const base = defaultConfig();
-  const schema = z.object({
-    PORT: integer(base.port, 0, 65_535),
-    HOST: z.string().optional(),
-    DATA_DIR: z.string().min(1).default(base.dataDir),
-    DATABASE_URL: z
-      .string()
-      .regex(/^postgres(ql)?:\/\//, 'expected a postgres:// URL')
-      .optional()
-      .or(z.literal('').transform(() => undefined)),
-    RINGPOST_STATIC_DIR: z.string().optional(),
-    RINGPOST_SECURE_COOKIES: flag,
-    RINGPOST_KEY_BITS: integer(base.keyBits, 1024, 3072).refine(
-      isAllowedKeyBits,
-      `expected one of ${rules.keyBitsAllowed.join(', ')}`,
-    ),
-    RINGPOST_HOLD: duration(base.holdMs),
-    RINGPOST_RETENTION: duration(base.retentionMs),
-    RINGPOST_OUTBOX_EXPIRY: duration(base.outboxExpiryMs),
-    RINGPOST_SEND_TIMEOUT: duration(base.sendTimeoutMs),
-    RINGPOST_SEND_TRIES: integer(base.sendTries, 1, 100),
-    RINGPOST_KEEPALIVE: duration(base.keepAliveMs),
-    RINGPOST_PBKDF2_ITERATIONS: integer(base.pbkdf2Iterations, rules.pbkdf2MinIterations, 10_000_000),
-    RINGPOST_SESSION_TTL: duration(base.sessionTtlMs),
-    RINGPOST_BODY_LIMIT: integer(base.bodyLimitBytes, 1024, 10 * 1024 * 1024),
-    RINGPOST_RATE_SIGNIN_ACCOUNT: rate(base.rateLimits.signInPerAccount),
-    RINGPOST_RATE_SIGNIN_ADDRESS: rate(base.rateLimits.signInPerAddress),
-    RINGPOST_RATE_SIGNUP_ADDRESS: rate(base.rateLimits.signUpPerAddress),
-    RINGPOST_RATE_CLAIM_NAME: rate(base.rateLimits.claimNamePerAccount),
-    RINGPOST_LOG: z
-      .enum(['1', '0', 'true', 'false', ''])
-      .optional()
-      .transform((text) => text !== '0' && text !== 'false'),
+/** Proxy hops to trust: "off" (or 0) trusts none. */
+const proxyHops = z
+  .string()
+  .optional()
+  .transform((text, ctx) => {
+    if (text === undefined || text === '' || text === 'off' || text === '0') return 0;
+    const hops = /^\d{1,2}$/.test(text) ? Number(text) : Number.NaN;
+    if (!Number.isInteger(hops) || hops < 1 || hops > 10) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `expected off or a number of proxy hops from 1 to 10, got "${text}"`,
+      });
+      return z.NEVER;
+    }
+    return hops;
   });
-  const parsed = schema.safeParse(env);
+
+const base = defaultConfig();
+
+/** Every setting Ringpost reads; the README's table lists the same names. */
+export const settingsSchema = z.object({
+  PORT: integer(base.port, 0, 65_535),
+  HOST: z.string().optional(),
+  DATA_DIR: z.string().min(1).default(base.dataDir),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'expected a postgres:// URL')
+    .optional()
+    .or(z.literal('').transform(() => undefined)),
+  RINGPOST_STATIC_DIR: z.string().optional(),
+  RINGPOST_SECURE_COOKIES: flag,
+  RINGPOST_KEY_BITS: integer(base.keyBits, 1024, 3072).refine(
+    isAllowedKeyBits,
+    `expected one of ${rules.keyBitsAllowed.join(', ')}`,
+  ),
+  RINGPOST_HOLD: duration(base.holdMs),
+  RINGPOST_RETENTION: duration(base.retentionMs),
+  RINGPOST_OUTBOX_EXPIRY: duration(base.outboxExpiryMs),
+  RINGPOST_SEND_TIMEOUT: duration(base.sendTimeoutMs),
+  RINGPOST_SEND_TRIES: integer(base.sendTries, 1, 100),
+  RINGPOST_KEEPALIVE: duration(base.keepAliveMs),
+  RINGPOST_PBKDF2_ITERATIONS: integer(
+    base.pbkdf2Iterations,
+    rules.pbkdf2MinIterations,
+    rules.pbkdf2MaxIterations,
+  ),
+  RINGPOST_SESSION_TTL: duration(base.sessionTtlMs),
+  RINGPOST_BODY_LIMIT: integer(base.bodyLimitBytes, 1024, 10 * 1024 * 1024),
+  RINGPOST_TRUST_PROXY: proxyHops,
+  RINGPOST_RATE_SIGNIN_ADDRESS: rate(base.rateLimits.signInPerAddress),
+  RINGPOST_RATE_SIGNIN_FAILURES: rate(base.rateLimits.signInFailuresPerAccountAddress),
+  RINGPOST_RATE_SIGNIN_ACCOUNT: rate(base.rateLimits.signInFailuresPerAccount),
+  RINGPOST_SIGNIN_SLOWDOWN: duration(base.signInSlowdownMs),
+  RINGPOST_RATE_SIGNUP_ADDRESS: rate(base.rateLimits.signUpPerAddress),
+  RINGPOST_RATE_CLAIM_NAME: rate(base.rateLimits.claimNamePerAccount),
+  RINGPOST_RATE_CLAIM_NAME_ADDRESS: rate(base.rateLimits.claimNamePerAddress),
+  RINGPOST_LOG: z
+    .enum(['1', '0', 'true', 'false', ''])
+    .optional()
+    .transform((text) => text !== '0' && text !== 'false'),
+});
+
+export const settingNames = Object.keys(settingsSchema.shape) as (keyof typeof settingsSchema.shape)[];
+
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = settingsSchema.safeParse(env);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
     throw new Error(`Invalid settings in the environment:\n${lines.join('\n')}`);
@@ -120,12 +151,16 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
     pbkdf2Iterations: e.RINGPOST_PBKDF2_ITERATIONS,
     sessionTtlMs: e.RINGPOST_SESSION_TTL,
     bodyLimitBytes: e.RINGPOST_BODY_LIMIT,
+    trustProxyHops: e.RINGPOST_TRUST_PROXY,
     rateLimits: {
-      signInPerAccount: e.RINGPOST_RATE_SIGNIN_ACCOUNT,
       signInPerAddress: e.RINGPOST_RATE_SIGNIN_ADDRESS,
+      signInFailuresPerAccountAddress: e.RINGPOST_RATE_SIGNIN_FAILURES,
+      signInFailuresPerAccount: e.RINGPOST_RATE_SIGNIN_ACCOUNT,
       signUpPerAddress: e.RINGPOST_RATE_SIGNUP_ADDRESS,
       claimNamePerAccount: e.RINGPOST_RATE_CLAIM_NAME,
+      claimNamePerAddress: e.RINGPOST_RATE_CLAIM_NAME_ADDRESS,
     },
+    signInSlowdownMs: e.RINGPOST_SIGNIN_SLOWDOWN,
     log: e.RINGPOST_LOG,
   };
 }

@@ -18,9 +18,32 @@ export function errorBody(code: ErrorCode, message: string): ErrorBody {
   return { error: { code, message } };
 }
 
+export const invalidRequest = (message: string) => new ApiError(400, 'invalid_request', message);
+
 export const unauthenticated = () => new ApiError(401, 'unauthenticated', 'Please sign in.');
 
-export const rateLimited = (retryAfterSeconds: number) =>
-  new ApiError(429, 'rate_limited', `Too many attempts. Try again in ${retryAfterSeconds} seconds.`, {
-    'Retry-After': String(retryAfterSeconds),
-  });
+export const invalidCredentials = () =>
+  new ApiError(401, 'invalid_credentials', 'That account name and password do not match.');
+
+/** For account names and community names alike: the person choosing one may hear it is taken. */
+export const nameUnavailable = (what: 'account name' | 'community name') =>
+  new ApiError(409, 'name_unavailable', `That ${what} is not available. Please choose another.`);
+
+export const nameAlreadySet = () =>
+  new ApiError(409, 'name_already_set', 'Your community name is already set and can never be changed.');
+
+/** "15 minutes", "1 hour", "40 seconds": how long to wait, as a person would say it. */
+export function humanDuration(seconds: number): string {
+  const plural = (count: number, unit: string) => `${count} ${unit}${count === 1 ? '' : 's'}`;
+  if (seconds < 60) return plural(Math.max(1, Math.ceil(seconds)), 'second');
+  if (seconds < 3_600) return plural(Math.ceil(seconds / 60), 'minute');
+  return plural(Math.ceil(seconds / 3_600), 'hour');
+}
+
+export const rateLimited = (retryAfterSeconds: number, subject = '') =>
+  new ApiError(
+    429,
+    'rate_limited',
+    `Too many attempts${subject ? ` ${subject}` : ''}. Try again in ${humanDuration(retryAfterSeconds)}.`,
+    { 'Retry-After': String(retryAfterSeconds) },
+  );

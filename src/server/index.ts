@@ -1,32 +1,27 @@
-import { serve } from '@hono/node-server';
-import { createApp, nodeClientAddress } from './app';
-import { systemClock } from './clock';
-import { openStore } from './db/open-store';
 import { configFromEnv } from './env';
-import { memoryRateLimiter } from './rate-limit';
+import { createLogger } from './log';
+import { startServer } from './server';
 
-const config = configFromEnv();
-const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
-const log = (line: string) => console.log(`${new Date().toISOString()} ${line}`);
-const app = createApp({
-  store,
-  clock: systemClock,
-  config,
-  rateLimiter: memoryRateLimiter(systemClock),
-  clientAddress: nodeClientAddress,
-  log,
-});
+// `npm start` execs `node dist-server/index.js`, so the signals a supervisor (or Ctrl-C) sends to the
+// process it started land here, and the server stops fully before the process exits.
 
-const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
-  log(`Ringpost listening on http://localhost:${info.port} (store: ${store.kind})`);
-});
+const log = createLogger();
+const running = await startServer(configFromEnv(), { log });
 
-function shutdown(signal: string) {
-  log(`${signal}: shutting down`);
-  server.close(() => {
-    void store.close().finally(() => process.exit(0));
-  });
-  setTimeout(() => process.exit(0), 5_000).unref();
+let signalled = false;
+function stop(signal: NodeJS.Signals) {
+  if (signalled) return;
+  signalled = true;
+  log.info({ signal }, 'shutting down');
+  // A stuck drain must not keep a stopped server alive: exit with an error after the deadline.
+  setTimeout(() => process.exit(1), 15_000).unref();
+  running.shutdown().then(
+    () => process.exit(0),
+    (error: unknown) => {
+      log.error({ err: error }, 'shutdown failed');
+      process.exit(1);
+    },
+  );
 }
-process.on('SIGINT', () => shutdown('SIGINT'));
-process.on('SIGTERM', () => shutdown('SIGTERM'));
+process.on('SIGINT', stop);
+process.on('SIGTERM', stop);

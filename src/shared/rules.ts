@@ -23,6 +23,8 @@ export const rules = {
   keepAliveMs: 25 * SECOND,
   /** OWASP's 2023 floor for PBKDF2-HMAC-SHA-256; the client refuses a server that asks for fewer. */
   pbkdf2MinIterations: 600_000,
+  /** A ceiling so a hostile or mistaken setting cannot make every sign-in take minutes. */
+  pbkdf2MaxIterations: 10_000_000,
   passwordMinChars: 10,
   passwordMaxChars: 1_024,
 } as const;

@@ -2,7 +2,7 @@
 // imports lib/forge plus lib/rsa (~32 KB gzip), so this describes that object: only what lib/rsa and the
 // modules it requires put on it, plus members the typings omit (stepwise key generation, fromDer options).
 
-declare module 'node-forge/lib/forge' {
+declare module 'node-forge/lib/forge.js' {
   import type nodeForge from 'node-forge';
 
   export type Asn1 = nodeForge.asn1.Asn1;

@@ -1,40 +1,33 @@
 import { describe, expect, it } from 'vitest';
-import {
-  activateReply,
-  activateRequest,
-  errorReply,
-  isCryptoKeyLike,
-  isCryptoReply,
-  parseCryptoRequest,
-  progressReply,
-  requestIdOf,
-  restoreReply,
-  restoreRequest,
-} from './worker-protocol';
+import { errorReply, progressReply, requestIdOf } from './operation-protocol';
+import { cryptoProtocol, isCryptoKeyLike, type ActivateResult } from './worker-protocol';
 
 const { subtle } = globalThis.crypto;
 const wrapKey = await subtle.generateKey({ name: 'AES-GCM', length: 256 }, false, ['encrypt', 'decrypt']);
 const backup = { v: 1, iv: 'AAAAAAAAAAAAAAAA', ct: 'AAAA' } as const;
 const fingerprint = 'ab'.repeat(32);
-const restoreParams = { backup, wrapKey, accountName: 'alice', spki: 'MIIB', fingerprint };
+const backupParams = { backup, wrapKey, accountName: 'alice', spki: 'MIIB', fingerprint };
+const { request, resultReply, parseRequest, isReply } = cryptoProtocol;
 
 describe('requests', () => {
   it('builders make requests that parse back unchanged', () => {
-    const activate = activateRequest(1, { bits: 1024, wrapKey, accountName: 'alice' });
+    const activate = request(1, 'activate', { bits: 1024, wrapKey, accountName: 'alice' });
     expect(activate).toEqual({
       id: 1,
       type: 'activate',
       params: { bits: 1024, wrapKey, accountName: 'alice' },
     });
-    expect(parseCryptoRequest(activate)).toEqual(activate);
-    const restore = restoreRequest(2, restoreParams);
-    expect(restore).toEqual({ id: 2, type: 'restore', params: restoreParams });
-    expect(parseCryptoRequest(restore)).toEqual(restore);
+    expect(parseRequest(activate)).toEqual(activate);
+    for (const type of ['restore', 'checkBackup'] as const) {
+      const built = request(2, type, backupParams);
+      expect(built).toEqual({ id: 2, type, params: backupParams });
+      expect(parseRequest(built)).toEqual(built);
+    }
   });
 
   it('survive a structured clone, CryptoKey included', () => {
-    const request = activateRequest(3, { bits: 2048, wrapKey, accountName: 'alice' });
-    expect(parseCryptoRequest(structuredClone(request))).not.toBeNull();
+    const built = request(3, 'activate', { bits: 2048, wrapKey, accountName: 'alice' });
+    expect(parseRequest(structuredClone(built))).not.toBeNull();
   });
 
   it('refuses malformed requests but still finds their id', () => {
@@ -45,13 +38,17 @@ describe('requests', () => {
       { id: 1, type: 'activate', params: { bits: '1024', wrapKey, accountName: 'alice' } },
       { id: 1, type: 'activate', params: { bits: 1024, wrapKey: 'key', accountName: 'alice' } },
       { id: 1, type: 'activate', params: { bits: 1024, wrapKey } },
-      { id: 1, type: 'restore', params: { ...restoreParams, backup: { v: 2, iv: '', ct: '' } } },
-      { id: 1, type: 'restore', params: { ...restoreParams, spki: undefined } },
+      { id: 1, type: 'restore', params: { ...backupParams, backup: { v: 2, iv: '', ct: '' } } },
+      { id: 1, type: 'restore', params: { ...backupParams, spki: undefined } },
+      { id: 1, type: 'checkBackup', params: { ...backupParams, wrapKey: null } },
       { id: 1, type: 'sign', params: {} },
+      // Names every object inherits are not operations.
+      { id: 1, type: 'toString', params: {} },
+      { id: 1, type: 'constructor', params: {} },
       { id: 0, type: 'activate', params: { bits: 1024, wrapKey, accountName: 'alice' } },
       { id: 1.5, type: 'activate', params: { bits: 1024, wrapKey, accountName: 'alice' } },
     ];
-    for (const data of bad) expect(parseCryptoRequest(data)).toBeNull();
+    for (const data of bad) expect(parseRequest(data), JSON.stringify(data)).toBeNull();
     expect(requestIdOf({ id: 7, type: 'sign' })).toBe(7);
     expect(requestIdOf({ id: '7' })).toBeNull();
     expect(requestIdOf(null)).toBeNull();
@@ -65,15 +62,15 @@ describe('requests', () => {
 });
 
 describe('replies', () => {
-  const activateResult = {
+  const activateResult: ActivateResult = {
     spki: 'MIIB',
     fingerprint,
-    bits: 1024 as const,
+    bits: 1024,
     backup,
     decryptKey: wrapKey,
     signKey: wrapKey,
     generateMs: 12,
-    keygenPath: 'forge-native' as const,
+    keygenPath: 'webcrypto',
   };
 
   it('builders make the documented shapes', () => {
@@ -83,14 +80,14 @@ describe('replies', () => {
       stage: 'started',
       elapsedMs: 0,
     });
-    expect(activateReply(1, activateResult)).toEqual({
+    expect(resultReply(1, 'activate', activateResult)).toEqual({
       kind: 'result',
       id: 1,
       ok: true,
       type: 'activate',
       result: activateResult,
     });
-    expect(restoreReply(2, { decryptKey: wrapKey, signKey: wrapKey })).toMatchObject({
+    expect(resultReply(2, 'restore', { decryptKey: wrapKey, signKey: wrapKey })).toMatchObject({
       ok: true,
       type: 'restore',
     });
@@ -106,12 +103,13 @@ describe('replies', () => {
     for (const reply of [
       progressReply(1, 'generating', 40),
       progressReply(1, 'done', 80),
-      activateReply(1, activateResult),
-      restoreReply(2, { decryptKey: wrapKey, signKey: wrapKey }),
-      errorReply(3, 'internal', 'boom'),
+      resultReply(1, 'activate', activateResult),
+      resultReply(2, 'restore', { decryptKey: wrapKey, signKey: wrapKey }),
+      resultReply(3, 'checkBackup', { fingerprint }),
+      errorReply(4, 'internal', 'boom'),
     ]) {
-      expect(isCryptoReply(reply)).toBe(true);
-      expect(isCryptoReply(structuredClone(reply))).toBe(true);
+      expect(isReply(reply)).toBe(true);
+      expect(isReply(structuredClone(reply))).toBe(true);
     }
   });
 
@@ -127,6 +125,6 @@ describe('replies', () => {
       { kind: 'error', id: 1, ok: true, error: { code: 'internal', message: 'boom' } },
       { kind: 'other', id: 1 },
     ];
-    for (const data of bad) expect(isCryptoReply(data)).toBe(false);
+    for (const data of bad) expect(isReply(data)).toBe(false);
   });
 });

@@ -1,13 +1,20 @@
-import type { CryptoErrorCode } from '../../shared/crypto/crypto-error';
 import type { KeyBackupV1 } from '../../shared/crypto/key-backup';
 import type { KeygenPath } from '../../shared/crypto/rsa-keygen';
 import { rules, type KeyBits } from '../../shared/rules';
+import {
+  defineProtocol,
+  operation,
+  type OperationRequest,
+  type Reply,
+  type SignaturesOf,
+} from './operation-protocol';
 
-// The messages between the app and the crypto worker. Both sides import this file and nothing else of
-// each other, so it must stay free of forge and of app code. Requests carry an id that every reply
-// repeats; progress replies may come any number of times before the one result or error.
-// CryptoKeys cross as structured clones, which works for non-extractable keys too: the PKCS#8 bytes
-// stay inside the worker.
+// What the crypto worker can do. Both sides import this file and nothing else of each other, so it must
+// stay free of forge and of app code. CryptoKeys cross as structured clones, which works for
+// non-extractable keys too: the PKCS#8 bytes stay inside the worker.
+//
+// Adding an operation: its params and result types and a params guard here, one entry in
+// `cryptoOperations`, and its handler in workers/crypto-handler.ts (a missing one does not compile).
 
 export interface ActivateParams {
   bits: KeyBits;
@@ -33,7 +40,8 @@ export interface ActivateResult {
   keygenPath: KeygenPath;
 }
 
-export interface RestoreParams {
+/** What opening a key backup needs, and what it is checked against. */
+export interface BackupParams {
   backup: KeyBackupV1;
   wrapKey: CryptoKey;
   accountName: string;
@@ -42,72 +50,18 @@ export interface RestoreParams {
   fingerprint: string;
 }
 
+export type RestoreParams = BackupParams;
+
 export interface RestoreResult {
   decryptKey: CryptoKey;
   signKey: CryptoKey;
 }
 
-interface Operations {
-  activate: { params: ActivateParams; result: ActivateResult };
-  restore: { params: RestoreParams; result: RestoreResult };
-}
+export type CheckBackupParams = BackupParams;
 
-export type CryptoOperation = keyof Operations;
-export type ParamsOf<K extends CryptoOperation> = Operations[K]['params'];
-export type ResultOf<K extends CryptoOperation> = Operations[K]['result'];
-
-export type CryptoRequest = {
-  [K in CryptoOperation]: { id: number; type: K; params: ParamsOf<K> };
-}[CryptoOperation];
-
-export type ProgressStage = 'started' | 'generating' | 'done';
-
-/** Errors the worker reports: the crypto's own, plus a malformed request and anything unexpected. */
-export type WorkerErrorCode = CryptoErrorCode | 'bad_request' | 'internal';
-
-export interface ProgressReply {
-  kind: 'progress';
-  id: number;
-  stage: ProgressStage;
-  /** Milliseconds since the operation started. */
-  elapsedMs: number;
-}
-
-export type ResultReply = {
-  [K in CryptoOperation]: { kind: 'result'; id: number; ok: true; type: K; result: ResultOf<K> };
-}[CryptoOperation];
-
-export interface ErrorReply {
-  kind: 'error';
-  id: number;
-  ok: false;
-  error: { code: WorkerErrorCode; message: string };
-}
-
-export type CryptoReply = ProgressReply | ResultReply | ErrorReply;
-
-export function activateRequest(id: number, params: ActivateParams): CryptoRequest {
-  return { id, type: 'activate', params };
-}
-
-export function restoreRequest(id: number, params: RestoreParams): CryptoRequest {
-  return { id, type: 'restore', params };
-}
-
-export function progressReply(id: number, stage: ProgressStage, elapsedMs: number): ProgressReply {
-  return { kind: 'progress', id, stage, elapsedMs };
-}
-
-export function activateReply(id: number, result: ActivateResult): ResultReply {
-  return { kind: 'result', id, ok: true, type: 'activate', result };
-}
-
-export function restoreReply(id: number, result: RestoreResult): ResultReply {
-  return { kind: 'result', id, ok: true, type: 'restore', result };
-}
-
-export function errorReply(id: number, code: WorkerErrorCode, message: string): ErrorReply {
-  return { kind: 'error', id, ok: false, error: { code, message } };
+/** Only that the backup opened and belongs to the published key; the private key stays in the worker. */
+export interface CheckBackupResult {
+  fingerprint: string;
 }
 
 // Guards check shape only, cheaply and without crypto code; the worker validates contents (base64url,
@@ -128,10 +82,6 @@ export function isCryptoKeyLike(value: unknown): value is CryptoKey {
   );
 }
 
-function isRequestId(value: unknown): value is number {
-  return typeof value === 'number' && Number.isSafeInteger(value) && value > 0;
-}
-
 function isKeyBits(value: unknown): value is KeyBits {
   return rules.keyBitsAllowed.some((bits) => bits === value);
 }
@@ -149,7 +99,7 @@ function isActivateParams(value: unknown): value is ActivateParams {
   );
 }
 
-function isRestoreParams(value: unknown): value is RestoreParams {
+function isBackupParams(value: unknown): value is BackupParams {
   return (
     isRecord(value) &&
     isBackupShape(value.backup) &&
@@ -160,39 +110,18 @@ function isRestoreParams(value: unknown): value is RestoreParams {
   );
 }
 
-/** The request, or null when `data` is not one (the worker then answers bad_request if it has an id). */
-export function parseCryptoRequest(data: unknown): CryptoRequest | null {
-  if (!isRecord(data) || !isRequestId(data.id)) return null;
-  const { id, type, params } = data;
-  if (type === 'activate' && isActivateParams(params)) return activateRequest(id, params);
-  if (type === 'restore' && isRestoreParams(params)) return restoreRequest(id, params);
-  return null;
-}
+export const cryptoOperations = {
+  /** Generates the keypair, its fingerprint and encrypted backup, and the non-extractable private keys. */
+  activate: operation<ActivateParams, ActivateResult>(isActivateParams),
+  /** Opens a key backup and checks it against the published key; yields the non-extractable private keys. */
+  restore: operation<RestoreParams, RestoreResult>(isBackupParams),
+  /** Opens a key backup and checks it against the published key, then forgets it: a password check. */
+  checkBackup: operation<CheckBackupParams, CheckBackupResult>(isBackupParams),
+};
 
-/** The id of a message that may be a malformed request, so the worker can still answer it. */
-export function requestIdOf(data: unknown): number | null {
-  return isRecord(data) && isRequestId(data.id) ? data.id : null;
-}
+export type CryptoOperations = SignaturesOf<typeof cryptoOperations>;
 
-const STAGES: readonly unknown[] = ['started', 'generating', 'done'] satisfies ProgressStage[];
+export const cryptoProtocol = defineProtocol(cryptoOperations);
 
-export function isCryptoReply(data: unknown): data is CryptoReply {
-  if (!isRecord(data) || !isRequestId(data.id)) return false;
-  switch (data.kind) {
-    case 'progress':
-      return STAGES.includes(data.stage) && typeof data.elapsedMs === 'number';
-    case 'result':
-      return (
-        data.ok === true && (data.type === 'activate' || data.type === 'restore') && isRecord(data.result)
-      );
-    case 'error':
-      return (
-        data.ok === false &&
-        isRecord(data.error) &&
-        typeof data.error.code === 'string' &&
-        typeof data.error.message === 'string'
-      );
-    default:
-      return false;
-  }
-}
+export type CryptoRequest = OperationRequest<CryptoOperations>;
+export type CryptoReply = Reply<CryptoOperations>;

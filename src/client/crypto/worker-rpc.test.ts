@@ -1,16 +1,23 @@
 import { describe, expect, it } from 'vitest';
+import { webCryptoEnv } from '../../shared/crypto/crypto-env';
 import { forgeRsa } from '../../shared/crypto/forge-lib';
-import { randomBytesFrom } from '../../shared/crypto/random';
 import { handleCryptoMessage } from '../workers/crypto-handler';
-import { CryptoClientError, connectCryptoWorker, type WorkerHandlers, type WorkerPort } from './worker-rpc';
+import { errorReply, progressReply } from './operation-protocol';
 import {
-  activateReply,
-  errorReply,
-  progressReply,
-  restoreReply,
+  cryptoProtocol,
   type ActivateResult,
+  type CryptoOperations,
   type CryptoRequest,
 } from './worker-protocol';
+import { CryptoClientError, connectWorker, type WorkerHandlers, type WorkerPort } from './worker-rpc';
+
+type Port = WorkerPort<CryptoOperations>;
+const connectCryptoWorker = (createWorker: (handlers: WorkerHandlers) => Port) =>
+  connectWorker(cryptoProtocol, createWorker);
+const activateReply = (id: number, result: ActivateResult) =>
+  cryptoProtocol.resultReply(id, 'activate', result);
+const restoreReply = (id: number, result: { decryptKey: CryptoKey; signKey: CryptoKey }) =>
+  cryptoProtocol.resultReply(id, 'restore', result);
 
 const { subtle } = globalThis.crypto;
 const wrapKey = await subtle.generateKey({ name: 'AES-GCM', length: 256 }, false, ['encrypt', 'decrypt']);
@@ -19,7 +26,7 @@ const wrapKey = await subtle.generateKey({ name: 'AES-GCM', length: 256 }, false
 function fakeWorker() {
   const posted: CryptoRequest[] = [];
   const workers: { handlers: WorkerHandlers; terminated: boolean }[] = [];
-  const createWorker = (handlers: WorkerHandlers): WorkerPort => {
+  const createWorker = (handlers: WorkerHandlers): Port => {
     const worker = { handlers, terminated: false };
     workers.push(worker);
     return {
@@ -41,16 +48,16 @@ const activateResult: ActivateResult = {
   decryptKey: wrapKey,
   signKey: wrapKey,
   generateMs: 12,
-  keygenPath: 'forge-native',
+  keygenPath: 'webcrypto',
 };
 
-describe('connectCryptoWorker', () => {
+describe('connectWorker with the crypto table', () => {
   it('starts the worker lazily, once', async () => {
     const fake = fakeWorker();
     const client = connectCryptoWorker(fake.createWorker);
     expect(fake.workers).toHaveLength(0);
-    const first = client.activate({ bits: 1024, wrapKey, accountName: 'alice' });
-    const second = client.activate({ bits: 2048, wrapKey, accountName: 'alice' });
+    const first = client.call('activate', { bits: 1024, wrapKey, accountName: 'alice' });
+    const second = client.call('activate', { bits: 2048, wrapKey, accountName: 'alice' });
     expect(fake.workers).toHaveLength(1);
     expect(fake.posted.map((request) => [request.id, request.type])).toEqual([
       [1, 'activate'],
@@ -67,11 +74,13 @@ describe('connectCryptoWorker', () => {
     const client = connectCryptoWorker(fake.createWorker);
     const progressA: string[] = [];
     const progressB: string[] = [];
-    const a = client.activate(
+    const a = client.call(
+      'activate',
       { bits: 1024, wrapKey, accountName: 'alice' },
       { onProgress: (p) => progressA.push(p.stage) },
     );
-    const b = client.restore(
+    const b = client.call(
+      'restore',
       {
         backup: activateResult.backup,
         wrapKey,
@@ -94,7 +103,7 @@ describe('connectCryptoWorker', () => {
   it('rejects with the worker error code', async () => {
     const fake = fakeWorker();
     const client = connectCryptoWorker(fake.createWorker);
-    const call = client.activate({ bits: 1024, wrapKey, accountName: 'alice' });
+    const call = client.call('activate', { bits: 1024, wrapKey, accountName: 'alice' });
     fake.reply(errorReply(1, 'unsupported_key_size', 'no'));
     await expect(call).rejects.toEqual(new CryptoClientError('unsupported_key_size', 'no'));
     await expect(call).rejects.toBeInstanceOf(CryptoClientError);
@@ -103,7 +112,7 @@ describe('connectCryptoWorker', () => {
   it('ignores malformed, unknown-id and repeated replies', async () => {
     const fake = fakeWorker();
     const client = connectCryptoWorker(fake.createWorker);
-    const call = client.activate({ bits: 1024, wrapKey, accountName: 'alice' });
+    const call = client.call('activate', { bits: 1024, wrapKey, accountName: 'alice' });
     fake.reply({ id: 1, kind: 'result' });
     fake.reply('hello');
     fake.reply(activateReply(99, activateResult));
@@ -115,7 +124,7 @@ describe('connectCryptoWorker', () => {
   it('refuses a reply of the wrong type for the call', async () => {
     const fake = fakeWorker();
     const client = connectCryptoWorker(fake.createWorker);
-    const call = client.activate({ bits: 1024, wrapKey, accountName: 'alice' });
+    const call = client.call('activate', { bits: 1024, wrapKey, accountName: 'alice' });
     fake.reply(restoreReply(1, { decryptKey: wrapKey, signKey: wrapKey }));
     await expect(call).rejects.toMatchObject({ code: 'internal' });
   });
@@ -123,14 +132,14 @@ describe('connectCryptoWorker', () => {
   it('rejects every pending call when the worker fails, then starts a new one', async () => {
     const fake = fakeWorker();
     const client = connectCryptoWorker(fake.createWorker);
-    const a = client.activate({ bits: 1024, wrapKey, accountName: 'alice' });
-    const b = client.activate({ bits: 1024, wrapKey, accountName: 'alice' });
+    const a = client.call('activate', { bits: 1024, wrapKey, accountName: 'alice' });
+    const b = client.call('activate', { bits: 1024, wrapKey, accountName: 'alice' });
     fake.workers[0]?.handlers.onError('Uncaught SyntaxError');
     await expect(a).rejects.toMatchObject({ code: 'worker_failed', message: 'Uncaught SyntaxError' });
     await expect(b).rejects.toMatchObject({ code: 'worker_failed' });
     expect(fake.workers[0]?.terminated).toBe(true);
 
-    const c = client.activate({ bits: 1024, wrapKey, accountName: 'alice' });
+    const c = client.call('activate', { bits: 1024, wrapKey, accountName: 'alice' });
     expect(fake.workers).toHaveLength(2);
     fake.reply(activateReply(3, activateResult));
     await expect(c).resolves.toMatchObject({ bits: 1024 });
@@ -139,7 +148,7 @@ describe('connectCryptoWorker', () => {
   it('terminate() stops the worker and rejects pending calls', async () => {
     const fake = fakeWorker();
     const client = connectCryptoWorker(fake.createWorker);
-    const call = client.activate({ bits: 1024, wrapKey, accountName: 'alice' });
+    const call = client.call('activate', { bits: 1024, wrapKey, accountName: 'alice' });
     client.terminate();
     await expect(call).rejects.toMatchObject({ code: 'terminated' });
     expect(fake.workers[0]?.terminated).toBe(true);
@@ -152,21 +161,18 @@ describe('connectCryptoWorker', () => {
       },
       terminate: () => undefined,
     }));
-    await expect(client.activate({ bits: 1024, wrapKey, accountName: 'alice' })).rejects.toMatchObject({
+    await expect(
+      client.call('activate', { bits: 1024, wrapKey, accountName: 'alice' }),
+    ).rejects.toMatchObject({
       code: 'bad_request',
     });
   });
 });
 
-describe('connectCryptoWorker with the real worker logic in-process', () => {
-  const env = {
-    forge: forgeRsa,
-    subtle,
-    randomBytes: randomBytesFrom(globalThis.crypto),
-    now: () => performance.now(),
-  };
+describe('connectWorker with the real crypto worker logic in-process', () => {
+  const env = { ...webCryptoEnv(globalThis.crypto), forge: forgeRsa, now: () => performance.now() };
   // Structured clones both ways, as between a page and a worker.
-  const inProcess = (handlers: WorkerHandlers): WorkerPort => ({
+  const inProcess = (handlers: WorkerHandlers): Port => ({
     postMessage: (request) =>
       void handleCryptoMessage(env, structuredClone(request), (reply) =>
         handlers.onMessage(structuredClone(reply)),
@@ -177,7 +183,8 @@ describe('connectCryptoWorker with the real worker logic in-process', () => {
   it('activates, then restores the same keys from the backup', async () => {
     const client = connectCryptoWorker(inProcess);
     const stages: string[] = [];
-    const activated = await client.activate(
+    const activated = await client.call(
+      'activate',
       { bits: 1024, wrapKey, accountName: 'alice' },
       { onProgress: (p) => stages.push(p.stage) },
     );
@@ -188,7 +195,7 @@ describe('connectCryptoWorker with the real worker logic in-process', () => {
     expect(activated.signKey.extractable).toBe(false);
     expect(activated.generateMs).toBeGreaterThan(0);
 
-    const restored = await client.restore({
+    const restored = await client.call('restore', {
       backup: activated.backup,
       wrapKey,
       accountName: 'alice',

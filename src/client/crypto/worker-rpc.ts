@@ -1,21 +1,18 @@
-import {
-  activateRequest,
-  isCryptoReply,
-  restoreRequest,
-  type ActivateParams,
-  type ActivateResult,
-  type CryptoRequest,
-  type ErrorReply,
-  type ProgressStage,
-  type RestoreParams,
-  type RestoreResult,
-  type ResultReply,
-  type WorkerErrorCode,
-} from './worker-protocol';
+import type {
+  ErrorReply,
+  OperationName,
+  OperationRequest,
+  ProgressStage,
+  Protocol,
+  ResultReply,
+  SignatureMap,
+  WorkerErrorCode,
+} from './operation-protocol';
 
-// The client half of the worker protocol: starts the worker on first use, matches replies to calls by
-// id, and turns them into typed promises. It never names `Worker`, so it runs under Node and is tested
-// there with a fake port; crypto-client.ts plugs in the real module worker.
+// The client half of the operation protocol: starts the worker on first use, matches replies to calls by
+// id, and turns them into typed promises. Every operation in the table is callable through `call`, with
+// params and result typed by the table. It never names `Worker`, so it runs under Node and is tested there
+// with a fake port; crypto-client.ts plugs in the real module worker.
 
 export type CryptoClientErrorCode = WorkerErrorCode | 'worker_failed' | 'terminated';
 
@@ -44,31 +41,36 @@ export interface WorkerHandlers {
   onError(message: string): void;
 }
 
-export interface WorkerPort {
-  postMessage(request: CryptoRequest): void;
+export interface WorkerPort<M extends SignatureMap> {
+  postMessage(request: OperationRequest<M>): void;
   terminate(): void;
 }
 
-export type WorkerFactory = (handlers: WorkerHandlers) => WorkerPort;
+export type WorkerFactory<M extends SignatureMap> = (handlers: WorkerHandlers) => WorkerPort<M>;
 
-export interface CryptoClient {
-  /** Generates the keypair, its fingerprint and encrypted backup, and the non-extractable private keys. */
-  activate(params: ActivateParams, options?: CallOptions): Promise<ActivateResult>;
-  /** Opens a key backup and checks it against the published key; yields the non-extractable private keys. */
-  restore(params: RestoreParams, options?: CallOptions): Promise<RestoreResult>;
+export interface WorkerClient<M extends SignatureMap> {
+  /** Runs one operation of the table in the worker. */
+  call<K extends OperationName<M>>(
+    type: K,
+    params: M[K]['params'],
+    options?: CallOptions,
+  ): Promise<M[K]['result']>;
   /** Stops the worker and rejects every pending call; the next call starts a new worker. */
   terminate(): void;
 }
 
-interface Pending {
-  settle(reply: ResultReply | ErrorReply): void;
+interface Pending<M extends SignatureMap> {
+  settle(reply: ResultReply<M> | ErrorReply): void;
   fail(error: CryptoClientError): void;
   onProgress: ((progress: CryptoProgress) => void) | undefined;
 }
 
-export function connectCryptoWorker(createWorker: WorkerFactory): CryptoClient {
-  const pending = new Map<number, Pending>();
-  let port: WorkerPort | null = null;
+export function connectWorker<M extends SignatureMap>(
+  protocol: Protocol<M>,
+  createWorker: WorkerFactory<M>,
+): WorkerClient<M> {
+  const pending = new Map<number, Pending<M>>();
+  let port: WorkerPort<M> | null = null;
   let lastId = 0;
 
   function failAll(error: CryptoClientError) {
@@ -85,7 +87,7 @@ export function connectCryptoWorker(createWorker: WorkerFactory): CryptoClient {
 
   function onMessage(data: unknown) {
     // Only our own worker talks on this channel; anything unrecognised or late is dropped.
-    if (!isCryptoReply(data)) return;
+    if (!protocol.isReply(data)) return;
     const call = pending.get(data.id);
     if (!call) return;
     if (data.kind === 'progress') {
@@ -96,7 +98,7 @@ export function connectCryptoWorker(createWorker: WorkerFactory): CryptoClient {
     call.settle(data);
   }
 
-  function ensurePort(): WorkerPort {
+  function ensurePort(): WorkerPort<M> {
     port ??= createWorker({
       onMessage,
       // A crashed worker answers nothing more: fail what is waiting, start afresh on the next call.
@@ -105,31 +107,28 @@ export function connectCryptoWorker(createWorker: WorkerFactory): CryptoClient {
     return port;
   }
 
-  function call<T>(
-    makeRequest: (id: number) => CryptoRequest,
-    pick: (reply: ResultReply) => T | undefined,
-    callOptions: CallOptions | undefined,
-  ): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
+  function call<K extends OperationName<M>>(
+    type: K,
+    params: M[K]['params'],
+    options?: CallOptions,
+  ): Promise<M[K]['result']> {
+    return new Promise<M[K]['result']>((resolve, reject) => {
       const id = ++lastId;
       pending.set(id, {
         settle(reply) {
           if (!reply.ok) {
             reject(new CryptoClientError(reply.error.code, reply.error.message));
-            return;
-          }
-          const result = pick(reply);
-          if (result === undefined) {
-            reject(new CryptoClientError('internal', 'The crypto worker answered another question.'));
+          } else if (protocol.isResultOf(reply, type)) {
+            resolve(reply.result);
           } else {
-            resolve(result);
+            reject(new CryptoClientError('internal', 'The worker answered another question.'));
           }
         },
         fail: reject,
-        onProgress: callOptions?.onProgress,
+        onProgress: options?.onProgress,
       });
       try {
-        ensurePort().postMessage(makeRequest(id));
+        ensurePort().postMessage(protocol.request(id, type, params));
       } catch (error) {
         // e.g. a DataCloneError for parameters that cannot be cloned
         pending.delete(id);
@@ -139,18 +138,7 @@ export function connectCryptoWorker(createWorker: WorkerFactory): CryptoClient {
   }
 
   return {
-    activate: (params, callOptions) =>
-      call(
-        (id) => activateRequest(id, params),
-        (reply) => (reply.type === 'activate' ? reply.result : undefined),
-        callOptions,
-      ),
-    restore: (params, callOptions) =>
-      call(
-        (id) => restoreRequest(id, params),
-        (reply) => (reply.type === 'restore' ? reply.result : undefined),
-        callOptions,
-      ),
-    terminate: () => stop(new CryptoClientError('terminated', 'The crypto worker was stopped.')),
+    call,
+    terminate: () => stop(new CryptoClientError('terminated', 'The worker was stopped.')),
   };
 }

@@ -1,11 +1,22 @@
 import type { z } from 'zod';
-import { CSRF_HEADER, CSRF_HEADER_VALUE, errorBodySchema } from '../../shared/protocol/errors';
+import {
+  CSRF_HEADER,
+  CSRF_HEADER_VALUE,
+  errorBodySchema,
+  type ErrorCode,
+} from '../../shared/protocol/errors';
+
+/**
+ * What went wrong, for code to switch on: the API's own error codes, or the page's view of a request that
+ * got no usable answer (no connection, an error body it does not know, a success it cannot read).
+ */
+export type ApiRequestErrorCode = ErrorCode | 'network' | 'unexpected' | 'bad_response';
 
 /** A refusal from the API (with its code) or a failure to reach it (code "network"). */
 export class ApiRequestError extends Error {
   constructor(
     readonly status: number,
-    readonly code: string,
+    readonly code: ApiRequestErrorCode,
     message: string,
     readonly retryAfterSeconds: number | null = null,
   ) {

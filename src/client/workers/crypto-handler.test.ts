@@ -1,26 +1,28 @@
 import { describe, expect, it } from 'vitest';
+import { webCryptoEnv } from '../../shared/crypto/crypto-env';
 import { toBase64Url } from '../../shared/crypto/encoding';
 import { forgeRsa } from '../../shared/crypto/forge-lib';
-import { randomBytesFrom } from '../../shared/crypto/random';
+import { sealKeyBackup } from '../../shared/crypto/key-backup';
 import { generateWithWebCrypto } from '../../shared/crypto/rsa-keygen';
 import { OAEP_PARAMS, importRsaPublicKeys } from '../../shared/crypto/webcrypto-keys';
 import {
-  activateRequest,
-  isCryptoReply,
-  restoreRequest,
+  cryptoProtocol,
+  type ActivateParams,
   type ActivateResult,
+  type BackupParams,
   type CryptoReply,
-  type RestoreParams,
 } from '../crypto/worker-protocol';
-import { handleCryptoMessage } from './crypto-handler';
+import { handleCryptoMessage, type CryptoWorkerEnv } from './crypto-handler';
 
-const { subtle } = globalThis.crypto;
-const env = {
+const env: CryptoWorkerEnv = {
+  ...webCryptoEnv(globalThis.crypto),
   forge: forgeRsa,
-  subtle,
-  randomBytes: randomBytesFrom(globalThis.crypto),
   now: () => performance.now(),
 };
+const { subtle } = env;
+const { request } = cryptoProtocol;
+const activateRequest = (id: number, params: ActivateParams) => request(id, 'activate', params);
+const restoreRequest = (id: number, params: BackupParams) => request(id, 'restore', params);
 const newWrapKey = () => subtle.generateKey({ name: 'AES-GCM', length: 256 }, false, ['encrypt', 'decrypt']);
 const wrapKey = await newWrapKey();
 
@@ -41,7 +43,7 @@ function withoutGenerateKey(real: SubtleCrypto): SubtleCrypto {
 async function send(data: unknown): Promise<CryptoReply[]> {
   const replies: CryptoReply[] = [];
   await handleCryptoMessage(env, data, (reply) => replies.push(reply));
-  for (const reply of replies) expect(isCryptoReply(reply)).toBe(true);
+  for (const reply of replies) expect(cryptoProtocol.isReply(reply)).toBe(true);
   return replies;
 }
 
@@ -129,7 +131,7 @@ describe('handleCryptoMessage: restore', () => {
     );
     const last = replies.at(-1);
     if (last?.kind !== 'result' || last.type !== 'restore') throw new Error(JSON.stringify(last));
-    const { encryptKey } = await importRsaPublicKeys(subtle, Buffer.from(activated.spki, 'base64url'));
+    const { encryptKey } = await importRsaPublicKeys(env, Buffer.from(activated.spki, 'base64url'));
     const ciphertext = await subtle.encrypt(OAEP_PARAMS, encryptKey, new Uint8Array([1, 2, 3]));
     const plain = await subtle.decrypt(OAEP_PARAMS, last.result.decryptKey, ciphertext);
     expect(new Uint8Array(plain)).toEqual(new Uint8Array([1, 2, 3]));
@@ -137,14 +139,14 @@ describe('handleCryptoMessage: restore', () => {
 
   it('refuses a wrong password, a wrong account, a foreign key and a bad fingerprint', async () => {
     const activated = await activate();
-    const params: RestoreParams = {
+    const params: BackupParams = {
       backup: activated.backup,
       wrapKey,
       accountName: 'alice',
       spki: activated.spki,
       fingerprint: activated.fingerprint,
     };
-    const restore = (changes: Partial<RestoreParams>) =>
+    const restore = (changes: Partial<BackupParams>) =>
       errorCodeOf(restoreRequest(3, { ...params, ...changes }));
     expect(await restore({ wrapKey: await newWrapKey() })).toBe('backup_unopenable');
     expect(await restore({ accountName: 'mallory' })).toBe('backup_unopenable');
@@ -157,9 +159,8 @@ describe('handleCryptoMessage: restore', () => {
     // A backup honestly sealed for this account and fingerprint, but holding some other private key:
     // only possible for someone holding the wrap key, and still caught before the key is used.
     const published = await activate();
-    const other = await generateWithWebCrypto(subtle, 1024);
-    const { sealKeyBackup } = await import('../../shared/crypto/key-backup');
-    const backup = await sealKeyBackup(subtle, env.randomBytes, {
+    const other = await generateWithWebCrypto(env, 1024);
+    const backup = await sealKeyBackup(env, {
       wrapKey,
       pkcs8: other.pkcs8,
       accountName: 'alice',
@@ -176,5 +177,72 @@ describe('handleCryptoMessage: restore', () => {
     );
     expect(code).toBe('key_mismatch');
     expect(toBase64Url(other.spki)).not.toBe(published.spki);
+  });
+});
+
+/** The real SubtleCrypto, keeping every buffer decrypt returns so a test can look at it afterwards. */
+function recordingDecrypts(real: SubtleCrypto): { subtle: SubtleCrypto; plaintexts: ArrayBuffer[] } {
+  const plaintexts: ArrayBuffer[] = [];
+  const subtle = new Proxy(real, {
+    get(target, property) {
+      const value: unknown = Reflect.get(target, property);
+      if (typeof value !== 'function') return value;
+      return async (...args: unknown[]): Promise<unknown> => {
+        const result: unknown = await Reflect.apply(value, target, args);
+        if (property === 'decrypt' && result instanceof ArrayBuffer) plaintexts.push(result);
+        return result;
+      };
+    },
+  });
+  return { subtle, plaintexts };
+}
+
+describe('handleCryptoMessage: checkBackup', () => {
+  async function paramsFor(): Promise<BackupParams> {
+    const activated = await activate();
+    return {
+      backup: activated.backup,
+      wrapKey,
+      accountName: 'alice',
+      spki: activated.spki,
+      fingerprint: activated.fingerprint,
+    };
+  }
+
+  it('answers only that the backup opened for this key, and zeroes the private key it opened', async () => {
+    const params = await paramsFor();
+    const recording = recordingDecrypts(subtle);
+    const replies: CryptoReply[] = [];
+    await handleCryptoMessage(
+      { ...env, subtle: recording.subtle },
+      request(7, 'checkBackup', params),
+      (reply) => replies.push(reply),
+    );
+    expect(replies).toEqual([
+      { kind: 'result', id: 7, ok: true, type: 'checkBackup', result: { fingerprint: params.fingerprint } },
+    ]);
+    // The one AES-GCM decryption gave the PKCS#8; its bytes are gone before the reply is sent.
+    expect(recording.plaintexts).toHaveLength(1);
+    const opened = new Uint8Array(recording.plaintexts[0] ?? new ArrayBuffer(1));
+    expect(opened.length).toBeGreaterThan(500);
+    expect(opened.every((byte) => byte === 0)).toBe(true);
+  });
+
+  it('refuses a wrong password (GCM cannot open the backup), another account and a foreign key', async () => {
+    const params = await paramsFor();
+    const check = (changes: Partial<BackupParams>) =>
+      errorCodeOf(request(8, 'checkBackup', { ...params, ...changes }));
+    expect(await check({ wrapKey: await newWrapKey() })).toBe('backup_unopenable');
+    expect(await check({ accountName: 'mallory' })).toBe('backup_unopenable');
+    expect(await check({ fingerprint: 'ab'.repeat(32) })).toBe('fingerprint_mismatch');
+
+    const other = await generateWithWebCrypto(env, 1024);
+    const foreign = await sealKeyBackup(env, {
+      wrapKey,
+      pkcs8: other.pkcs8,
+      accountName: 'alice',
+      fingerprint: params.fingerprint,
+    });
+    expect(await check({ backup: foreign })).toBe('key_mismatch');
   });
 });

@@ -1,5 +1,5 @@
+import { webCryptoEnv } from '../../shared/crypto/crypto-env';
 import { forgeRsa } from '../../shared/crypto/forge-lib';
-import { randomBytesFrom } from '../../shared/crypto/random';
 import type { CryptoReply } from '../crypto/worker-protocol';
 import { handleCryptoMessage, type CryptoWorkerEnv } from './crypto-handler';
 
@@ -8,9 +8,8 @@ import { handleCryptoMessage, type CryptoWorkerEnv } from './crypto-handler';
 // started by crypto-client.ts, it imports nothing from the app's main bundle.
 
 const env: CryptoWorkerEnv = {
+  ...webCryptoEnv(crypto),
   forge: forgeRsa,
-  subtle: crypto.subtle,
-  randomBytes: randomBytesFrom(crypto),
   now: () => performance.now(),
 };
 

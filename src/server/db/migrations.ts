@@ -42,6 +42,23 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0003_kdf_per_account_and_rate_limits': {
+    async up(db: Kysely<unknown>) {
+      // Accounts made before this migration were all derived with the floor of 600,000 rounds.
+      await db.schema
+        .alterTable('accounts')
+        .addColumn('kdf_iterations', 'integer', (col) => col.notNull().defaultTo(600_000))
+        .execute();
+      // rate-limiter-flexible's PostgreSQL table, made here so every instance finds it ready. SQLite keeps
+      // its counters in memory and never touches it.
+      await db.schema
+        .createTable('rate_limits')
+        .addColumn('key', 'varchar(255)', (col) => col.primaryKey())
+        .addColumn('points', 'integer', (col) => col.notNull().defaultTo(0))
+        .addColumn('expire', 'bigint')
+        .execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = {

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
@@ -9,6 +9,8 @@ import type { Database, Db, StoreKind } from './schema';
 export interface Store {
   db: Db;
   kind: StoreKind;
+  /** The pool under `db` on PostgreSQL (rate-limit counters share it); null on SQLite. */
+  pgPool: pg.Pool | null;
   close(): Promise<void>;
 }
 
@@ -16,8 +18,6 @@ export interface StoreOptions {
   /** `postgres://…` selects PostgreSQL; otherwise SQLite in `dataDir`. */
   databaseUrl?: string | undefined;
   dataDir: string;
-  /** Overrides the SQLite file name (tests use one file per suite). */
-  sqliteFile?: string;
   /** PostgreSQL schema to use instead of `public` (tests isolate themselves in one each). */
   pgSchema?: string;
 }
@@ -37,16 +37,31 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   return store;
 }
 
+/**
+ * The data directory is the server's alone: 0700, and the database file 0600 before SQLite first opens it.
+ * SQLite gives its -wal and -shm files the database file's mode, so they are private too. Modes are
+ * tightened on every start, so a directory made by an older version is fixed as well.
+ */
+export function preparePrivateFile(dataDir: string, file: string): void {
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  chmodSync(dataDir, 0o700);
+  if (!existsSync(file)) closeSync(openSync(file, 'a', 0o600));
+  chmodSync(file, 0o600);
+  for (const companion of [`${file}-wal`, `${file}-shm`]) {
+    if (existsSync(companion)) chmodSync(companion, 0o600);
+  }
+}
+
 function openSqlite(options: StoreOptions): Store {
-  mkdirSync(options.dataDir, { recursive: true });
-  const file = options.sqliteFile ?? join(options.dataDir, 'ringpost.sqlite');
+  const file = join(options.dataDir, 'ringpost.sqlite');
+  preparePrivateFile(options.dataDir, file);
   const database = new SQLite(file);
   // WAL lets readers carry on while a write commits; foreign keys are off by default in SQLite.
   database.pragma('journal_mode = WAL');
   database.pragma('foreign_keys = ON');
   database.pragma('busy_timeout = 5000');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
-  return { db, kind: 'sqlite', close: () => db.destroy() };
+  return { db, kind: 'sqlite', pgPool: null, close: () => db.destroy() };
 }
 
 // bigint columns hold millisecond times, well inside Number's exact range; pg would return them as strings.
@@ -61,5 +76,5 @@ function openPostgres(connectionString: string, schema: string | undefined): Sto
     types: millisecondTimes,
   });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  return { db, kind: 'postgres', close: () => db.destroy() };
+  return { db, kind: 'postgres', pgPool: pool, close: () => db.destroy() };
 }

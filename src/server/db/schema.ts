@@ -9,6 +9,8 @@ export interface AccountsTable {
   name: string;
   /** scrypt hash of the auth key, never the key itself. */
   auth_hash: string;
+  /** PBKDF2 rounds this account's browser derives with; returned before sign-in. */
+  kdf_iterations: number;
   created_at: number;
 }
 
@@ -35,10 +37,18 @@ export interface IdentitiesTable {
   named_at: number | null;
 }
 
+/** rate-limiter-flexible's own layout (PostgreSQL only). */
+export interface RateLimitsTable {
+  key: string;
+  points: number;
+  expire: number | null;
+}
+
 export interface Database {
   accounts: AccountsTable;
   sessions: SessionsTable;
   identities: IdentitiesTable;
+  rate_limits: RateLimitsTable;
 }
 
 export type Db = Kysely<Database>;

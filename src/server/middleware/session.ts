@@ -1,6 +1,6 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
-import { findSessionAccount } from '../auth/sessions';
+import { findSessionAccount } from '../db/sessions';
 import type { AppDeps, AppEnv } from '../app-env';
 
 export function sessionCookieName(secure: boolean): string {

@@ -1,51 +1,50 @@
 import { randomUUID } from 'node:crypto';
 import { Hono } from 'hono';
-import { credentialsSchema, type AccountResponse } from '../../shared/protocol/account';
+import { createAccountRequestSchema, type AccountResponse } from '../../shared/protocol/account';
 import type { AppDeps, AppEnv } from '../app-env';
-import { hashAuthKey } from '../auth/auth-hash';
-import type { Db } from '../db/schema';
-import { createSession } from '../auth/sessions';
-import { ApiError, rateLimited } from '../errors';
-import { jsonBody } from '../middleware/validate';
+import { addressBucket } from '../client-address';
+import { insertAccount } from '../db/accounts';
+import { createSession } from '../db/sessions';
+import { transact } from '../db/transaction';
+import { invalidRequest, nameUnavailable } from '../errors';
+import { rateLimit } from '../middleware/rate-limit';
 import { setSessionCookie } from '../middleware/session';
-
-const nameUnavailable = () =>
-  new ApiError(409, 'name_unavailable', 'That account name is not available. Please choose another.');
-
-async function nameTaken(db: Db, name: string): Promise<boolean> {
-  return (
-    (await db.selectFrom('accounts').select('id').where('name', '=', name).executeTakeFirst()) !== undefined
-  );
-}
+import { jsonBody } from '../middleware/validate';
+import { accountView } from './account-view';
 
 export function accountRoutes(deps: AppDeps) {
-  const { store, clock, config, rateLimiter } = deps;
-  return new Hono<AppEnv>().post('/', jsonBody(credentialsSchema), async (c) => {
-    const verdict = rateLimiter.hit(
-      `signup:address:${deps.clientAddress(c)}`,
-      config.rateLimits.signUpPerAddress,
-    );
-    if (!verdict.allowed) throw rateLimited(verdict.retryAfterSeconds);
-
-    const { name, authKey } = c.req.valid('json');
-    const existing = await nameTaken(store.db, name);
-    if (existing) throw nameUnavailable();
-
-    const now = clock.now();
-    const id = randomUUID();
-    const authHash = await hashAuthKey(authKey);
-    try {
-      await store.db
-        .insertInto('accounts')
-        .values({ id, name, auth_hash: authHash, created_at: now })
-        .execute();
-    } catch (error) {
-      // Two sign-ups for one name at once: the unique index decides, the loser hears the same answer.
-      const taken = await nameTaken(store.db, name);
-      if (taken) throw nameUnavailable();
-      throw error;
-    }
-    setSessionCookie(c, deps, await createSession(store.db, id, now, config.sessionTtlMs));
-    return c.json({ account: { name, createdAt: now } } satisfies AccountResponse, 201);
-  });
+  const { store, clock, config, bus, hasher } = deps;
+  return new Hono<AppEnv>().post(
+    '/',
+    rateLimit(deps.rateLimiter, config.rateLimits.signUpPerAddress, (c) => {
+      return `signup:${addressBucket(deps.clientAddress(c))}`;
+    }),
+    jsonBody(createAccountRequestSchema),
+    async (c) => {
+      const { name, authKey, kdfIterations } = c.req.valid('json');
+      // The browser derived with the count it read from /api/config; one below the current setting means
+      // that page is stale, and an account must never start out weaker than the server asks.
+      if (kdfIterations < config.pbkdf2Iterations) {
+        throw invalidRequest(
+          `kdfIterations: This server asks for at least ${config.pbkdf2Iterations} iterations. Reload the page and try again.`,
+        );
+      }
+      const now = clock.now();
+      const account = {
+        id: randomUUID(),
+        name,
+        authHash: await hasher.hash(authKey),
+        kdfIterations,
+        createdAt: now,
+      };
+      // The account and its first session are one write: a failure leaves neither behind.
+      const token = await transact(store.db, bus, async (trx) => {
+        if ((await insertAccount(trx, account)) === 'name_taken') return null;
+        return createSession(trx, account.id, now, config.sessionTtlMs);
+      });
+      if (token === null) throw nameUnavailable('account name');
+      setSessionCookie(c, deps, token);
+      return c.json({ account: accountView(account) } satisfies AccountResponse, 201);
+    },
+  );
 }

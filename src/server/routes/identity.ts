@@ -11,11 +11,14 @@ import {
   type IdentityResponse,
 } from '../../shared/protocol/identity';
 import { requireAccount, type AppDeps, type AppEnv } from '../app-env';
-import type { Db, IdentitiesTable } from '../db/schema';
-import { ApiError, rateLimited } from '../errors';
+import { addressBucket } from '../client-address';
+import { claimCommunityName, findIdentity, insertIdentity, type IdentityRecord } from '../db/identities';
+import { transact } from '../db/transaction';
+import { ApiError, invalidRequest, nameAlreadySet, nameUnavailable } from '../errors';
+import { rateLimit } from '../middleware/rate-limit';
 import { jsonBody } from '../middleware/validate';
 
-function toIdentity(row: IdentitiesTable): Identity {
+function toIdentity(row: IdentityRecord): Identity {
   return {
     publicKey: row.public_key,
     fingerprint: row.fingerprint,
@@ -26,19 +29,6 @@ function toIdentity(row: IdentitiesTable): Identity {
   };
 }
 
-function findIdentity(db: Db, accountId: string) {
-  return db.selectFrom('identities').selectAll().where('account_id', '=', accountId).executeTakeFirst();
-}
-
-async function communityNameTaken(db: Db, communityName: string): Promise<boolean> {
-  const row = await db
-    .selectFrom('identities')
-    .select('account_id')
-    .where('community_name', '=', communityName)
-    .executeTakeFirst();
-  return row !== undefined;
-}
-
 const alreadyActivated = () =>
   new ApiError(
     409,
@@ -46,11 +36,29 @@ const alreadyActivated = () =>
     'Sharing is already active for this account. Sign in again to restore its keys from your encrypted backup.',
   );
 
-const nameUnavailable = () =>
-  new ApiError(409, 'name_unavailable', 'That community name is not available. Please choose another.');
+/** The published key must be a real RSA key of the size claimed, named by its fingerprint. */
+async function checkPublicKey(publicKey: string, fingerprint: string, keyBits: number): Promise<void> {
+  let spki: Uint8Array;
+  try {
+    spki = fromBase64Url(publicKey);
+  } catch {
+    throw invalidRequest('publicKey: The public key must be base64url.');
+  }
+  try {
+    const { bits } = await checkPublishedPublicKey(
+      { forge: forgeRsa, subtle: crypto.subtle },
+      spki,
+      fingerprint,
+    );
+    if (bits !== keyBits) throw invalidRequest(`keyBits: The public key has ${bits} bits, not ${keyBits}.`);
+  } catch (error) {
+    if (error instanceof CryptoError) throw invalidRequest(`publicKey: ${error.message}`);
+    throw error;
+  }
+}
 
 export function identityRoutes(deps: AppDeps) {
-  const { store, clock, config, rateLimiter } = deps;
+  const { store, clock, config, bus, rateLimiter } = deps;
   return new Hono<AppEnv>()
     .get('/', async (c) => {
       const account = requireAccount(c);
@@ -62,26 +70,9 @@ export function identityRoutes(deps: AppDeps) {
       const request = c.req.valid('json');
       // One identity per account, ever: a second activation would silently orphan every message to the first.
       if (await findIdentity(store.db, account.id)) throw alreadyActivated();
+      await checkPublicKey(request.publicKey, request.fingerprint, request.keyBits);
 
-      let spki: Uint8Array;
-      try {
-        spki = fromBase64Url(request.publicKey);
-        const { bits } = await checkPublishedPublicKey(forgeRsa, crypto.subtle, spki, request.fingerprint);
-        if (bits !== request.keyBits) {
-          throw new ApiError(
-            400,
-            'invalid_request',
-            `keyBits: The public key has ${bits} bits, not ${request.keyBits}.`,
-          );
-        }
-      } catch (error) {
-        if (error instanceof CryptoError)
-          throw new ApiError(400, 'invalid_request', `publicKey: ${error.message}`);
-        if (error instanceof ApiError) throw error;
-        throw new ApiError(400, 'invalid_request', 'publicKey: The public key must be base64url.');
-      }
-
-      const row: IdentitiesTable = {
+      const row: IdentityRecord = {
         account_id: account.id,
         community_name: null,
         public_key: request.publicKey,
@@ -91,66 +82,46 @@ export function identityRoutes(deps: AppDeps) {
         activated_at: clock.now(),
         named_at: null,
       };
-      try {
-        await store.db.insertInto('identities').values(row).execute();
-      } catch (error) {
-        if (await findIdentity(store.db, account.id)) throw alreadyActivated();
-        const sameKey = await store.db
-          .selectFrom('identities')
-          .select('account_id')
-          .where('fingerprint', '=', request.fingerprint)
-          .executeTakeFirst();
-        if (sameKey)
-          throw new ApiError(409, 'invalid_request', 'publicKey: This public key is already in use.');
-        throw error;
+      const outcome = await transact(store.db, bus, async (trx, events) => {
+        const result = await insertIdentity(trx, row);
+        if (result === 'created') events.emit(account.id, { type: 'identity.updated' });
+        return result;
+      });
+      if (outcome === 'already_activated') throw alreadyActivated();
+      if (outcome === 'key_in_use') {
+        throw new ApiError(409, 'key_in_use', 'This public key is already in use. Activate Sharing again.');
       }
       return c.json({ identity: toIdentity(row) } satisfies IdentityResponse, 201);
     })
-    .post('/community-name', jsonBody(claimNameRequestSchema), async (c) => {
-      const account = requireAccount(c);
-      const verdict = rateLimiter.hit(
-        `claim-name:account:${account.id}`,
-        config.rateLimits.claimNamePerAccount,
-      );
-      if (!verdict.allowed) throw rateLimited(verdict.retryAfterSeconds);
-
-      const { communityName } = c.req.valid('json');
-      const current = await findIdentity(store.db, account.id);
-      if (!current)
-        throw new ApiError(409, 'not_activated', 'Activate Sharing before choosing a community name.');
-      if (current.community_name !== null) {
-        throw new ApiError(
-          409,
-          'name_already_set',
-          'Your community name is already set and can never be changed.',
-        );
-      }
-      // Claiming is the one place Ringpost may say a name is taken: the person is choosing it for themselves.
-      if (await communityNameTaken(store.db, communityName)) throw nameUnavailable();
-
-      const now = clock.now();
-      try {
-        // `community_name is null` makes the write itself refuse a second value, even from a racing request.
-        const result = await store.db
-          .updateTable('identities')
-          .set({ community_name: communityName, named_at: now })
-          .where('account_id', '=', account.id)
-          .where('community_name', 'is', null)
-          .executeTakeFirst();
-        if (result.numUpdatedRows === 0n) {
-          throw new ApiError(
-            409,
-            'name_already_set',
-            'Your community name is already set and can never be changed.',
-          );
+    .post(
+      '/community-name',
+      // Per account and per address: accounts are free, so the account limit alone would let one address
+      // test hundreds of names an hour for whether they are taken.
+      rateLimit(rateLimiter, config.rateLimits.claimNamePerAccount, (c) => {
+        return `claim-name:${requireAccount(c).id}`;
+      }),
+      rateLimit(rateLimiter, config.rateLimits.claimNamePerAddress, (c) => {
+        return `claim-name:${addressBucket(deps.clientAddress(c))}`;
+      }),
+      jsonBody(claimNameRequestSchema),
+      async (c) => {
+        const account = requireAccount(c);
+        const { communityName } = c.req.valid('json');
+        // One conditional UPDATE, committed on its own: no transaction, which on PostgreSQL a lost race on
+        // the unique index would abort before the loser could be told the name is taken.
+        const claim = await claimCommunityName(store.db, account.id, communityName, clock.now());
+        switch (claim.outcome) {
+          case 'claimed':
+            bus.publish(account.id, { type: 'identity.updated' });
+            return c.json({ identity: toIdentity(claim.identity) } satisfies IdentityResponse);
+          case 'not_activated':
+            throw new ApiError(409, 'not_activated', 'Activate Sharing before choosing a community name.');
+          case 'already_set':
+            throw nameAlreadySet();
+          // Claiming is the one place Ringpost may say a name is taken: the person is choosing it for themselves.
+          case 'name_taken':
+            throw nameUnavailable('community name');
         }
-      } catch (error) {
-        if (error instanceof ApiError) throw error;
-        if (await communityNameTaken(store.db, communityName)) throw nameUnavailable();
-        throw error;
-      }
-      return c.json({
-        identity: toIdentity({ ...current, community_name: communityName, named_at: now }),
-      } satisfies IdentityResponse);
-    });
+      },
+    );
 }

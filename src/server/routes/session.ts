@@ -1,53 +1,93 @@
 import { Hono } from 'hono';
-import { credentialsSchema, type AccountResponse } from '../../shared/protocol/account';
-import { requireAccount, type AppDeps, type AppEnv } from '../app-env';
-import { decoyAuthHash, verifyAuthKey } from '../auth/auth-hash';
-import { createSession, deleteExpiredSessions, deleteSession } from '../auth/sessions';
-import { ApiError, rateLimited } from '../errors';
+import {
+  credentialsSchema,
+  kdfRequestSchema,
+  type AccountResponse,
+  type KdfResponse,
+  type SessionResponse,
+} from '../../shared/protocol/account';
+import type { AppDeps, AppEnv } from '../app-env';
+import { addressBucket } from '../client-address';
+import { findAccountByName } from '../db/accounts';
+import { createSession, deleteSession } from '../db/sessions';
+import { transact } from '../db/transaction';
+import { invalidCredentials, rateLimited } from '../errors';
+import { rateLimit } from '../middleware/rate-limit';
 import { clearSessionCookie, setSessionCookie } from '../middleware/session';
 import { jsonBody } from '../middleware/validate';
+import { accountView, kdfParams } from './account-view';
 
 export function sessionRoutes(deps: AppDeps) {
-  const { store, clock, config, rateLimiter } = deps;
-  return new Hono<AppEnv>()
-    .get('/', (c) => {
-      const account = requireAccount(c);
-      return c.json({
-        account: { name: account.name, createdAt: account.createdAt },
-      } satisfies AccountResponse);
-    })
-    .post('/', jsonBody(credentialsSchema), async (c) => {
-      const { name, authKey } = c.req.valid('json');
-      // Both limits count unknown names exactly like real ones, so being limited reveals nothing either.
-      for (const [key, rule] of [
-        [`signin:address:${deps.clientAddress(c)}`, config.rateLimits.signInPerAddress],
-        [`signin:account:${name}`, config.rateLimits.signInPerAccount],
-      ] as const) {
-        const verdict = rateLimiter.hit(key, rule);
-        if (!verdict.allowed) throw rateLimited(verdict.retryAfterSeconds);
-      }
+  const { store, clock, config, rateLimiter, hasher, bus } = deps;
+  const limits = config.rateLimits;
+  const address = (c: Parameters<typeof deps.clientAddress>[0]) => addressBucket(deps.clientAddress(c));
 
-      const account = await store.db
-        .selectFrom('accounts')
-        .select(['id', 'name', 'auth_hash', 'created_at'])
-        .where('name', '=', name)
-        .executeTakeFirst();
-      // An unknown name runs the same scrypt against a decoy hash: same answer, same time.
-      const valid = await verifyAuthKey(authKey, account?.auth_hash ?? (await decoyAuthHash()));
-      if (!account || !valid) {
-        throw new ApiError(401, 'invalid_credentials', 'That account name and password do not match.');
-      }
-      const now = clock.now();
-      await deleteExpiredSessions(store.db, now);
-      setSessionCookie(c, deps, await createSession(store.db, account.id, now, config.sessionTtlMs));
-      return c.json({
-        account: { name: account.name, createdAt: account.created_at },
-      } satisfies AccountResponse);
-    })
-    .delete('/', async (c) => {
-      const token = c.get('sessionToken');
-      if (token) await deleteSession(store.db, token);
-      clearSessionCookie(c, deps);
-      return c.body(null, 204);
-    });
+  return (
+    new Hono<AppEnv>()
+      // Signed out is an answer, not an error: the first visit's check logs no failed request.
+      .get('/', (c) => {
+        const account = c.get('account');
+        return c.json({ account: account ? accountView(account) : null } satisfies SessionResponse);
+      })
+      /**
+       * The parameters to derive this account's keys with, asked before sign-in. An unknown name gets the
+       * server's current parameters, which is what every account has unless the setting was raised since.
+       */
+      .post(
+        '/kdf',
+        rateLimit(rateLimiter, limits.signInPerAddress, (c) => `kdf:${address(c)}`),
+        jsonBody(kdfRequestSchema),
+        async (c) => {
+          const { name } = c.req.valid('json');
+          const account = await findAccountByName(store.db, name);
+          return c.json({
+            kdf: kdfParams(name, account?.kdfIterations ?? config.pbkdf2Iterations),
+          } satisfies KdfResponse);
+        },
+      )
+      /**
+       * Login protection as rate-limiter-flexible describes it: failures are counted per (account,
+       * address), which refuses a guesser without locking the owner out from elsewhere, and per account
+       * from anywhere, which past a higher ceiling slows every attempt down but still lets the right
+       * password in. Unknown names are counted exactly like real ones, so no limit tells them apart.
+       */
+      .post(
+        '/',
+        rateLimit(rateLimiter, limits.signInPerAddress, (c) => `signin:${address(c)}`),
+        jsonBody(credentialsSchema),
+        async (c) => {
+          const { name, authKey } = c.req.valid('json');
+          const pairKey = `signin-fail:${name}:${address(c)}`;
+          const accountKey = `signin-fail:${name}`;
+          const pair = await rateLimiter.check(pairKey, limits.signInFailuresPerAccountAddress);
+          if (!pair.allowed) throw rateLimited(pair.retryAfterSeconds, 'for this account');
+          if (!(await rateLimiter.check(accountKey, limits.signInFailuresPerAccount)).allowed) {
+            await clock.sleep(config.signInSlowdownMs);
+          }
+
+          const account = await findAccountByName(store.db, name);
+          const valid = await hasher.verify(authKey, account?.authHash ?? null);
+          if (!account || !valid) {
+            await rateLimiter.hit(pairKey, limits.signInFailuresPerAccountAddress);
+            await rateLimiter.hit(accountKey, limits.signInFailuresPerAccount);
+            throw invalidCredentials();
+          }
+          await rateLimiter.reset(pairKey, limits.signInFailuresPerAccountAddress);
+          // Signing in again from a signed-in browser replaces its session instead of leaving it alive.
+          const previous = c.get('sessionToken');
+          const token = await transact(store.db, bus, async (trx) => {
+            if (previous) await deleteSession(trx, previous);
+            return createSession(trx, account.id, clock.now(), config.sessionTtlMs);
+          });
+          setSessionCookie(c, deps, token);
+          return c.json({ account: accountView(account) } satisfies AccountResponse);
+        },
+      )
+      .delete('/', async (c) => {
+        const token = c.get('sessionToken');
+        if (token) await deleteSession(store.db, token);
+        clearSessionCookie(c, deps);
+        return c.body(null, 204);
+      })
+  );
 }

@@ -1,20 +1,23 @@
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll } from 'vitest';
 import { deriveAccountKeys } from '../../shared/crypto/account-keys';
-import { toBase64Url } from '../../shared/crypto/encoding';
-import { fingerprintSpki } from '../../shared/crypto/fingerprint';
-import { sealKeyBackup } from '../../shared/crypto/key-backup';
-import { randomBytesFrom } from '../../shared/crypto/random';
 import { CSRF_HEADER, CSRF_HEADER_VALUE } from '../../shared/protocol/errors';
-import { createApp } from '../app';
+import type { KeyBits } from '../../shared/rules';
+import { createApp, type AppType } from '../app';
+import type { AppDeps } from '../app-env';
+import { createAuthHasher, type AuthHasher } from '../auth/auth-hash';
 import { manualClock } from '../clock';
 import { defaultConfig, type Config } from '../config';
 import { openStore, type Store } from '../db/open-store';
-import { memoryRateLimiter } from '../rate-limit';
+import { memoryLogger } from '../log';
+import { inProcessEventBus } from '../push/event-bus';
+import { createPushStreams } from '../push/push-streams';
+import { flexibleRateLimiter } from '../rate-limit';
+import { activationRequest } from './activation';
 
 // Test support for API suites: a real store (a throwaway SQLite file, or a throwaway PostgreSQL schema when
 // TEST_DATABASE_URL is set), a clock the test moves, and helpers that speak the API as the browser does.
@@ -83,20 +86,70 @@ export function useTestStore(target: StoreTarget): () => Store {
   };
 }
 
-export function createTestApp(store: Store, overrides: Partial<Config> = {}) {
+// The decoy hash takes a real scrypt run; one per test process is enough.
+const hasherReady = createAuthHasher();
+const sharedHasher: AuthHasher = {
+  hash: async (authKey) => (await hasherReady).hash(authKey),
+  verify: async (authKey, stored) => (await hasherReady).verify(authKey, stored),
+};
+
+export interface TestAppOptions {
+  /** Replaces a dependency, e.g. a hasher that counts its calls. */
+  deps?: Partial<Omit<AppDeps, 'store' | 'config'>>;
+}
+
+/**
+ * The real app over a real store, with a manual clock, an in-memory log and rate limits counted the way
+ * the store's kind counts them in production (memory for SQLite, the rate_limits table for PostgreSQL).
+ */
+export function createTestApp(store: Store, overrides: Partial<Config> = {}, options: TestAppOptions = {}) {
   const clock = manualClock();
   const config = defaultConfig(overrides);
-  const logs: string[] = [];
-  const app = createApp({
+  const { log, lines: logs } = memoryLogger();
+  const bus = inProcessEventBus(log);
+  const deps: AppDeps = {
     store,
     clock,
     config,
-    rateLimiter: memoryRateLimiter(clock),
+    rateLimiter: flexibleRateLimiter({ clock, pgPool: store.pgPool }),
+    hasher: sharedHasher,
+    bus,
+    streams: createPushStreams({ bus, clock, keepAliveMs: config.keepAliveMs, log }),
     // Tests say who they are with a header; the real server reads the socket.
     clientAddress: (c) => c.req.header('X-Test-Address') ?? '203.0.113.1',
-    log: (line) => logs.push(line),
-  });
-  return { app, clock, config, logs, client: apiClient(app) };
+    log,
+    ...options.deps,
+  };
+  const app: AppType = createApp(deps);
+  return {
+    app,
+    deps,
+    clock,
+    config,
+    logs,
+    /** Lines logged at error level: a refused request must never produce one. */
+    errorLogs: () => logs.filter((line) => line.level === 'error'),
+    client: apiClient(app),
+  };
+}
+
+/** A hasher that runs the real one and counts what it was asked. */
+export function countingHasher(): AuthHasher & { verifies: (string | null)[]; hashes: number } {
+  const real = sharedHasher;
+  const verifies: (string | null)[] = [];
+  const counter = {
+    verifies,
+    hashes: 0,
+    hash: (authKey: string) => {
+      counter.hashes += 1;
+      return real.hash(authKey);
+    },
+    verify: (authKey: string, stored: string | null) => {
+      verifies.push(stored);
+      return real.verify(authKey, stored);
+    },
+  };
+  return counter;
 }
 
 type Fetchable = { request: (path: string, init?: RequestInit) => Response | Promise<Response> };
@@ -136,6 +189,11 @@ export function apiClient(app: Fetchable, cookie: string | null = null) {
   };
 }
 
+/** What the browser sends to create an account, with the floor's iteration count. */
+export function signUpBody(name: string, authKey = randomAuthKey()) {
+  return { name, authKey, kdfIterations: 600_000 };
+}
+
 /** A valid auth key as the browser would send it (32 random bytes, base64url). */
 export function randomAuthKey(): string {
   return randomBytes(32).toString('base64url');
@@ -145,20 +203,7 @@ export function randomAuthKey(): string {
  * What the browser uploads at activation, made with real keys: an RSA keypair, its fingerprint, and the
  * PKCS#8 sealed under a wrap key derived from a password (the server cannot open it, and never tries).
  */
-export async function makeActivation(accountName: string, keyBits: 1024 | 2048 | 3072 = 1024) {
-  const { publicKey, privateKey } = generateKeyPairSync('rsa', {
-    modulusLength: keyBits,
-    publicExponent: 65_537,
-  });
-  const spki = new Uint8Array(publicKey.export({ type: 'spki', format: 'der' }));
-  const pkcs8 = new Uint8Array(privateKey.export({ type: 'pkcs8', format: 'der' }));
-  const fingerprint = await fingerprintSpki(crypto.subtle, spki);
-  const { wrapKey } = await deriveAccountKeys(crypto.subtle, accountName, 'a test password', 600_000);
-  const backup = await sealKeyBackup(crypto.subtle, randomBytesFrom(crypto), {
-    accountName,
-    fingerprint,
-    wrapKey,
-    pkcs8,
-  });
-  return { request: { publicKey: toBase64Url(spki), fingerprint, keyBits, backup }, pkcs8, wrapKey };
+export async function makeActivation(accountName: string, keyBits: KeyBits = 1024) {
+  const { wrapKey } = await deriveAccountKeys(crypto, accountName, 'a test password', 600_000);
+  return { ...(await activationRequest(accountName, wrapKey, keyBits)), wrapKey };
 }

@@ -1,5 +1,6 @@
 import { rules } from '../rules';
 import { normalizeName } from '../name-rules';
+import type { CryptoEnv } from './crypto-env';
 import { toBase64Url, utf8 } from './encoding';
 
 // Host-proof accounts (DESIGN §4): the password never leaves the browser. PBKDF2 stretches it into a
@@ -31,7 +32,7 @@ export function accountSalt(accountName: string): Uint8Array<ArrayBuffer> {
 }
 
 export async function deriveMasterKeyBits(
-  subtle: SubtleCrypto,
+  { subtle }: Pick<CryptoEnv, 'subtle'>,
   accountName: string,
   password: string,
   iterations: number,
@@ -52,12 +53,12 @@ export async function deriveMasterKeyBits(
 }
 
 export async function deriveAccountKeys(
-  subtle: SubtleCrypto,
+  { subtle }: Pick<CryptoEnv, 'subtle'>,
   accountName: string,
   password: string,
   iterations: number,
 ): Promise<AccountKeys> {
-  const master = await deriveMasterKeyBits(subtle, accountName, password, iterations);
+  const master = await deriveMasterKeyBits({ subtle }, accountName, password, iterations);
   const hkdfKey = await subtle.importKey('raw', master, 'HKDF', false, ['deriveBits', 'deriveKey']);
   master.fill(0);
   const hkdf = (info: string) => ({

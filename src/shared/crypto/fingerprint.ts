@@ -1,3 +1,4 @@
+import type { CryptoEnv } from './crypto-env';
 import { CryptoError } from './crypto-error';
 import { toHex } from './encoding';
 
@@ -7,7 +8,10 @@ import { toHex } from './encoding';
 const FINGERPRINT = /^[0-9a-f]{64}$/;
 
 /** 64 lowercase hex digits: SHA-256 of the SPKI DER. */
-export async function fingerprintSpki(subtle: SubtleCrypto, spki: Uint8Array): Promise<string> {
+export async function fingerprintSpki(
+  { subtle }: Pick<CryptoEnv, 'subtle'>,
+  spki: Uint8Array,
+): Promise<string> {
   const digest = await subtle.digest('SHA-256', new Uint8Array(spki));
   return toHex(new Uint8Array(digest));
 }

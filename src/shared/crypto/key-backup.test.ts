@@ -10,11 +10,11 @@ import {
   sealKeyBackup,
   type KeyBackupV1,
 } from './key-backup';
-import { randomBytesFrom } from './random';
+import { webCryptoEnv } from './crypto-env';
 import { TEST_RSA_1024_FINGERPRINT, TEST_RSA_1024_PKCS8_BASE64 } from './test-vectors';
 
-const { subtle } = globalThis.crypto;
-const randomBytes = randomBytesFrom(globalThis.crypto);
+const env = webCryptoEnv(globalThis.crypto);
+const { subtle, randomBytes } = env;
 const pkcs8 = new Uint8Array(Buffer.from(TEST_RSA_1024_PKCS8_BASE64, 'base64'));
 const context = { accountName: 'alice', fingerprint: TEST_RSA_1024_FINGERPRINT };
 const OTHER_FINGERPRINT = 'ab'.repeat(32);
@@ -52,17 +52,17 @@ describe('key backup v1', () => {
   });
 
   it('round-trips the PKCS#8 bytes', async () => {
-    const backup = await sealKeyBackup(subtle, randomBytes, { ...context, wrapKey, pkcs8 });
+    const backup = await sealKeyBackup(env, { ...context, wrapKey, pkcs8 });
     expect(backup.v).toBe(1);
     expect(fromBase64Url(backup.iv)).toHaveLength(12);
     expect(fromBase64Url(backup.ct)).toHaveLength(pkcs8.length + 16);
-    expect(await openKeyBackup(subtle, { ...context, wrapKey, backup })).toEqual(pkcs8);
+    expect(await openKeyBackup(env, { ...context, wrapKey, backup })).toEqual(pkcs8);
   });
 
   it('survives JSON and binds the normalized account name', async () => {
-    const backup = await sealKeyBackup(subtle, randomBytes, { ...context, wrapKey, pkcs8 });
+    const backup = await sealKeyBackup(env, { ...context, wrapKey, pkcs8 });
     const stored: unknown = JSON.parse(JSON.stringify(backup));
-    const opened = await openKeyBackup(subtle, {
+    const opened = await openKeyBackup(env, {
       ...context,
       accountName: ' ALICE ',
       wrapKey,
@@ -79,53 +79,51 @@ describe('key backup v1', () => {
   });
 
   it('uses a fresh IV every time', async () => {
-    const a = await sealKeyBackup(subtle, randomBytes, { ...context, wrapKey, pkcs8 });
-    const b = await sealKeyBackup(subtle, randomBytes, { ...context, wrapKey, pkcs8 });
+    const a = await sealKeyBackup(env, { ...context, wrapKey, pkcs8 });
+    const b = await sealKeyBackup(env, { ...context, wrapKey, pkcs8 });
     expect(a.iv).not.toBe(b.iv);
     expect(a.ct).not.toBe(b.ct);
   });
 
   it('refuses a wrong wrap key (wrong password)', async () => {
-    const backup = await sealKeyBackup(subtle, randomBytes, { ...context, wrapKey, pkcs8 });
+    const backup = await sealKeyBackup(env, { ...context, wrapKey, pkcs8 });
     const otherKey = await wrapKeyFrom(randomBytes(32));
-    expect(await codeOf(() => openKeyBackup(subtle, { ...context, wrapKey: otherKey, backup }))).toBe(
+    expect(await codeOf(() => openKeyBackup(env, { ...context, wrapKey: otherKey, backup }))).toBe(
       'backup_unopenable',
     );
   });
 
   it('refuses another account or another public key', async () => {
-    const backup = await sealKeyBackup(subtle, randomBytes, { ...context, wrapKey, pkcs8 });
+    const backup = await sealKeyBackup(env, { ...context, wrapKey, pkcs8 });
     expect(
-      await codeOf(() => openKeyBackup(subtle, { ...context, accountName: 'mallory', wrapKey, backup })),
+      await codeOf(() => openKeyBackup(env, { ...context, accountName: 'mallory', wrapKey, backup })),
     ).toBe('backup_unopenable');
     expect(
-      await codeOf(() =>
-        openKeyBackup(subtle, { ...context, fingerprint: OTHER_FINGERPRINT, wrapKey, backup }),
-      ),
+      await codeOf(() => openKeyBackup(env, { ...context, fingerprint: OTHER_FINGERPRINT, wrapKey, backup })),
     ).toBe('backup_unopenable');
   });
 
   it('refuses any altered byte of ciphertext, tag or IV', async () => {
-    const backup = await sealKeyBackup(subtle, randomBytes, { ...context, wrapKey, pkcs8 });
+    const backup = await sealKeyBackup(env, { ...context, wrapKey, pkcs8 });
     const ct = fromBase64Url(backup.ct);
     for (const index of [0, 100, ct.length - 1]) {
       const altered = new Uint8Array(ct);
       altered[index] = (altered[index] ?? 0) ^ 0x01;
       const tampered = { ...backup, ct: toBase64Url(altered) };
-      expect(await codeOf(() => openKeyBackup(subtle, { ...context, wrapKey, backup: tampered }))).toBe(
+      expect(await codeOf(() => openKeyBackup(env, { ...context, wrapKey, backup: tampered }))).toBe(
         'backup_unopenable',
       );
     }
     const iv = fromBase64Url(backup.iv);
     iv[0] = (iv[0] ?? 0) ^ 0x80;
     const newIv = { ...backup, iv: toBase64Url(iv) };
-    expect(await codeOf(() => openKeyBackup(subtle, { ...context, wrapKey, backup: newIv }))).toBe(
+    expect(await codeOf(() => openKeyBackup(env, { ...context, wrapKey, backup: newIv }))).toBe(
       'backup_unopenable',
     );
   });
 
   it('refuses malformed backups before decrypting', async () => {
-    const backup = await sealKeyBackup(subtle, randomBytes, { ...context, wrapKey, pkcs8 });
+    const backup = await sealKeyBackup(env, { ...context, wrapKey, pkcs8 });
     const bad: unknown[] = [
       null,
       'backup',
@@ -139,21 +137,21 @@ describe('key backup v1', () => {
       { ...backup, ct: 'A'.repeat(6_000) },
     ];
     for (const value of bad) {
-      expect(await codeOf(() => openKeyBackup(subtle, { ...context, wrapKey, backup: value }))).toBe(
+      expect(await codeOf(() => openKeyBackup(env, { ...context, wrapKey, backup: value }))).toBe(
         'backup_malformed',
       );
     }
     expect(() => parseKeyBackup({ ...backup, v: 2 })).toThrow(
       expect.objectContaining({ code: 'backup_version_unsupported' }),
     );
-    expect(await codeOf(() => openKeyBackup(subtle, { ...context, fingerprint: 'x', wrapKey, backup }))).toBe(
+    expect(await codeOf(() => openKeyBackup(env, { ...context, fingerprint: 'x', wrapKey, backup }))).toBe(
       'invalid_fingerprint',
     );
   });
 
   it('still opens the saved v1 backup (the format is frozen)', async () => {
     const savedKey = await wrapKeyFrom(new Uint8Array(SAVED_V1_KEY));
-    expect(await openKeyBackup(subtle, { ...context, wrapKey: savedKey, backup: SAVED_V1_BACKUP })).toEqual(
+    expect(await openKeyBackup(env, { ...context, wrapKey: savedKey, backup: SAVED_V1_BACKUP })).toEqual(
       pkcs8,
     );
   });

@@ -1,8 +1,8 @@
 import { normalizeName } from '../name-rules';
+import type { CryptoEnv } from './crypto-env';
 import { CryptoError } from './crypto-error';
 import { concatBytes, fromBase64Url, toBase64Url, utf8 } from './encoding';
 import { isFingerprint } from './fingerprint';
-import type { RandomBytes } from './random';
 
 // The private key's backup on the server (DESIGN §4): PKCS#8 under AES-256-GCM with the account's wrap
 // key, which the server never sees. GCM also detects tampering, and its additional data binds the backup
@@ -92,8 +92,7 @@ export function parseKeyBackup(value: unknown): KeyBackup {
 }
 
 export async function sealKeyBackup(
-  subtle: SubtleCrypto,
-  randomBytes: RandomBytes,
+  { subtle, randomBytes }: Pick<CryptoEnv, 'subtle' | 'randomBytes'>,
   input: KeyBackupContext & { wrapKey: CryptoKey; pkcs8: Uint8Array },
 ): Promise<KeyBackupV1> {
   const additionalData = keyBackupAdditionalData(input);
@@ -112,7 +111,7 @@ export async function sealKeyBackup(
  * and any altered byte all fail the same way, as GCM cannot tell them apart.
  */
 export async function openKeyBackup(
-  subtle: SubtleCrypto,
+  { subtle }: Pick<CryptoEnv, 'subtle'>,
   input: KeyBackupContext & { wrapKey: CryptoKey; backup: unknown },
 ): Promise<Uint8Array<ArrayBuffer>> {
   const backup = parseKeyBackup(input.backup);

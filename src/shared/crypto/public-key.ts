@@ -1,5 +1,6 @@
-import type { Asn1, ForgeRsaLib } from 'node-forge/lib/forge';
+import type { Asn1, ForgeRsaLib } from 'node-forge/lib/forge.js';
 import { isAllowedKeyBits, rules, type KeyBits } from '../rules';
+import type { CryptoEnv } from './crypto-env';
 import { CryptoError, type CryptoErrorCode } from './crypto-error';
 import { fingerprintSpki, isFingerprint } from './fingerprint';
 import { binaryStringToBytes, bytesToBinaryString } from './forge-bytes';
@@ -88,7 +89,7 @@ function positiveIntegerBits(value: string): number {
  * trailing bytes, other algorithms (EC, RSASSA-PSS-only keys), PKCS#1 RSAPublicKey without the wrapper.
  * It does not judge the values; `checkPublishedPublicKey` applies Ringpost's rules.
  */
-export function inspectRsaPublicKey(forge: ForgeRsaLib, spki: Uint8Array): RsaPublicKeyInfo {
+export function inspectRsaPublicKey({ forge }: Pick<CryptoEnv, 'forge'>, spki: Uint8Array): RsaPublicKeyInfo {
   const code = 'invalid_public_key';
   const what = 'public key';
   const [algorithm, subjectPublicKey] = sequence(
@@ -121,12 +122,11 @@ export function inspectRsaPublicKey(forge: ForgeRsaLib, spki: Uint8Array): RsaPu
  * that names exactly these bytes.
  */
 export async function checkPublishedPublicKey(
-  forge: ForgeRsaLib,
-  subtle: SubtleCrypto,
+  env: Pick<CryptoEnv, 'forge' | 'subtle'>,
   spki: Uint8Array,
   claimedFingerprint: string,
 ): Promise<{ bits: KeyBits; fingerprint: string }> {
-  const { bits, exponent } = inspectRsaPublicKey(forge, spki);
+  const { bits, exponent } = inspectRsaPublicKey(env, spki);
   if (!isAllowedKeyBits(bits)) {
     fail('unsupported_key_size', `RSA keys must be ${rules.keyBitsAllowed.join(', ')} bits, not ${bits}.`);
   }
@@ -136,7 +136,7 @@ export async function checkPublishedPublicKey(
   if (!isFingerprint(claimedFingerprint)) {
     fail('invalid_fingerprint', 'A fingerprint is 64 lowercase hex digits.');
   }
-  const fingerprint = await fingerprintSpki(subtle, spki);
+  const fingerprint = await fingerprintSpki(env, spki);
   if (fingerprint !== claimedFingerprint) {
     fail('fingerprint_mismatch', 'The fingerprint does not match the public key.');
   }
@@ -156,7 +156,10 @@ function readRsaPrivateKey(forge: ForgeRsaLib, root: Asn1) {
  * the published key. Only PKCS#8 v0 wrapping a two-prime RSAPrivateKey is accepted: what WebCrypto,
  * OpenSSL and forge write.
  */
-export function publicKeyFromPkcs8(forge: ForgeRsaLib, pkcs8: Uint8Array): Uint8Array<ArrayBuffer> {
+export function publicKeyFromPkcs8(
+  { forge }: Pick<CryptoEnv, 'forge'>,
+  pkcs8: Uint8Array,
+): Uint8Array<ArrayBuffer> {
   const code = 'invalid_private_key';
   const what = 'private key';
   const root = parseDer(forge, bytesToBinaryString(pkcs8), code, what);

@@ -1,7 +1,7 @@
 /** A cryptographically secure byte source, passed in so the same code runs in the worker, Node and tests. */
 export type RandomBytes = (length: number) => Uint8Array<ArrayBuffer>;
 
-interface RandomValuesSource {
+export interface RandomValuesSource {
   getRandomValues(array: Uint8Array<ArrayBuffer>): Uint8Array<ArrayBuffer>;
 }
 

@@ -1,10 +1,10 @@
 import nodeForge from 'node-forge';
 import { describe, expect, it } from 'vitest';
+import { webCryptoEnv } from './crypto-env';
 import { CryptoError } from './crypto-error';
 import { bytesToBinaryString } from './forge-bytes';
 import { forgeRsa } from './forge-lib';
-import { randomBytesFrom } from './random';
-import { generateWithForgeJsSync } from './rsa-keygen';
+import { generateWithForgeJs } from './rsa-keygen';
 import { TEST_RSA_1024_PKCS8_BASE64, TEST_RSA_1024_SPKI_BASE64 } from './test-vectors';
 import {
   checkKeyPair,
@@ -15,15 +15,15 @@ import {
   PSS_SALT_LENGTH,
 } from './webcrypto-keys';
 
-const { subtle } = globalThis.crypto;
-const randomBytes = randomBytesFrom(globalThis.crypto);
+const env = webCryptoEnv(globalThis.crypto);
+const { subtle } = env;
 const spki = new Uint8Array(Buffer.from(TEST_RSA_1024_SPKI_BASE64, 'base64'));
 const pkcs8 = new Uint8Array(Buffer.from(TEST_RSA_1024_PKCS8_BASE64, 'base64'));
 const message = new TextEncoder().encode('where did we last meet?');
 
 describe('importRsaPrivateKeys', () => {
   it('imports non-extractable OAEP-SHA-256 and PSS-SHA-256 keys with only their usages', async () => {
-    const { decryptKey, signKey } = await importRsaPrivateKeys(subtle, pkcs8);
+    const { decryptKey, signKey } = await importRsaPrivateKeys(env, pkcs8);
     expect(decryptKey.extractable).toBe(false);
     expect(signKey.extractable).toBe(false);
     expect(decryptKey.algorithm).toMatchObject({
@@ -39,14 +39,14 @@ describe('importRsaPrivateKeys', () => {
   });
 
   it('refuses bytes that are not a private key', async () => {
-    await expect(importRsaPrivateKeys(subtle, spki)).rejects.toThrow(CryptoError);
+    await expect(importRsaPrivateKeys(env, spki)).rejects.toThrow(CryptoError);
   });
 });
 
 describe('WebCrypto round trips', () => {
   it('OAEP encrypt → decrypt and PSS sign → verify', async () => {
-    const privateKeys = await importRsaPrivateKeys(subtle, pkcs8);
-    const publicKeys = await importRsaPublicKeys(subtle, spki);
+    const privateKeys = await importRsaPrivateKeys(env, pkcs8);
+    const publicKeys = await importRsaPublicKeys(env, spki);
     const ciphertext = await subtle.encrypt(OAEP_PARAMS, publicKeys.encryptKey, message);
     expect(new Uint8Array(await subtle.decrypt(OAEP_PARAMS, privateKeys.decryptKey, ciphertext))).toEqual(
       message,
@@ -54,7 +54,7 @@ describe('WebCrypto round trips', () => {
     const signature = await subtle.sign(PSS_PARAMS, privateKeys.signKey, message);
     expect(await subtle.verify(PSS_PARAMS, publicKeys.verifyKey, signature, message)).toBe(true);
     expect(await subtle.verify(PSS_PARAMS, publicKeys.verifyKey, signature, message.subarray(1))).toBe(false);
-    await expect(checkKeyPair(subtle, randomBytes, privateKeys, publicKeys)).resolves.toBeUndefined();
+    await expect(checkKeyPair(env, privateKeys, publicKeys)).resolves.toBeUndefined();
   });
 
   it('checkKeyPair refuses a private key that belongs to another public key', async () => {
@@ -64,9 +64,9 @@ describe('WebCrypto round trips', () => {
       ['sign', 'verify'],
     );
     const otherSpki = new Uint8Array(await subtle.exportKey('spki', other.publicKey));
-    const privateKeys = await importRsaPrivateKeys(subtle, pkcs8);
-    const publicKeys = await importRsaPublicKeys(subtle, otherSpki);
-    await expect(checkKeyPair(subtle, randomBytes, privateKeys, publicKeys)).rejects.toMatchObject({
+    const privateKeys = await importRsaPrivateKeys(env, pkcs8);
+    const publicKeys = await importRsaPublicKeys(env, otherSpki);
+    await expect(checkKeyPair(env, privateKeys, publicKeys)).rejects.toMatchObject({
       code: 'key_self_test_failed',
     });
   });
@@ -89,10 +89,10 @@ describe('forge and WebCrypto interoperate', () => {
   /* eslint-enable @typescript-eslint/no-unsafe-return, @typescript-eslint/no-unsafe-assignment */
 
   it('a forge-generated key works in WebCrypto, both ways', async () => {
-    const keys = generateWithForgeJsSync(forgeRsa, 1024, randomBytes);
-    const privateKeys = await importRsaPrivateKeys(subtle, keys.pkcs8);
-    const publicKeys = await importRsaPublicKeys(subtle, keys.spki);
-    await checkKeyPair(subtle, randomBytes, privateKeys, publicKeys);
+    const keys = await generateWithForgeJs({ ...env, forge: forgeRsa }, 1024, { sliceMs: 1_000 });
+    const privateKeys = await importRsaPrivateKeys(env, keys.pkcs8);
+    const publicKeys = await importRsaPublicKeys(env, keys.spki);
+    await checkKeyPair(env, privateKeys, publicKeys);
 
     const forgePrivate = nodeForge.pki.privateKeyFromAsn1(
       nodeForge.asn1.fromDer(bytesToBinaryString(keys.pkcs8)),

@@ -1,5 +1,5 @@
+import type { CryptoEnv } from './crypto-env';
 import { CryptoError } from './crypto-error';
-import type { RandomBytes } from './random';
 
 // Per-message RSA work runs on WebCrypto keys: 30–50× faster than forge (TOOLCHAIN.md), and a
 // non-extractable private key can be used by script on the page but never read out of it. Every RSA
@@ -32,7 +32,10 @@ export interface RsaPublicKeys {
  * Imports one PKCS#8 key twice, once per scheme: WebCrypto binds a key to one algorithm, and one key per
  * purpose keeps a decryption oracle from ever being a signing oracle.
  */
-export async function importRsaPrivateKeys(subtle: SubtleCrypto, pkcs8: Uint8Array): Promise<RsaPrivateKeys> {
+export async function importRsaPrivateKeys(
+  { subtle }: Pick<CryptoEnv, 'subtle'>,
+  pkcs8: Uint8Array,
+): Promise<RsaPrivateKeys> {
   const der = new Uint8Array(pkcs8);
   try {
     const [decryptKey, signKey] = await Promise.all([
@@ -47,7 +50,10 @@ export async function importRsaPrivateKeys(subtle: SubtleCrypto, pkcs8: Uint8Arr
   }
 }
 
-export async function importRsaPublicKeys(subtle: SubtleCrypto, spki: Uint8Array): Promise<RsaPublicKeys> {
+export async function importRsaPublicKeys(
+  { subtle }: Pick<CryptoEnv, 'subtle'>,
+  spki: Uint8Array,
+): Promise<RsaPublicKeys> {
   const der = new Uint8Array(spki);
   try {
     const [encryptKey, verifyKey] = await Promise.all([
@@ -65,8 +71,7 @@ export async function importRsaPublicKeys(subtle: SubtleCrypto, spki: Uint8Array
  * or trusted, with one OAEP round trip and one PSS signature (well under a millisecond at 1024 bits).
  */
 export async function checkKeyPair(
-  subtle: SubtleCrypto,
-  randomBytes: RandomBytes,
+  { subtle, randomBytes }: Pick<CryptoEnv, 'subtle' | 'randomBytes'>,
   privateKeys: RsaPrivateKeys,
   publicKeys: RsaPublicKeys,
 ): Promise<void> {

@@ -15,6 +15,7 @@ export const errorCodes = [
   'already_activated',
   'not_activated',
   'name_already_set',
+  'key_in_use',
   'internal',
 ] as const;
 
@@ -22,7 +23,7 @@ export type ErrorCode = (typeof errorCodes)[number];
 
 export const errorBodySchema = z.object({
   error: z.object({
-    code: z.string(),
+    code: z.enum(errorCodes),
     message: z.string(),
   }),
 });

@@ -1,6 +1,13 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { deriveAccountKeys } from '../../../../shared/crypto/account-keys';
-import { accountResponseSchema } from '../../../../shared/protocol/account';
+import { accountSalt, deriveAccountKeys } from '../../../../shared/crypto/account-keys';
+import { toBase64Url } from '../../../../shared/crypto/encoding';
+import {
+  accountResponseSchema,
+  kdfResponseSchema,
+  type CreateAccountRequest,
+  type Credentials,
+  type KdfRequest,
+} from '../../../../shared/protocol/account';
 import { normalizeName } from '../../../../shared/protocol/names';
 import { apiRequest } from '../../../lib/api-client';
 import { configQueryOptions } from '../../../lib/config-query';
@@ -12,26 +19,44 @@ export interface PasswordForm {
   password: string;
 }
 
+/** The server chose a salt this browser would not make: refuse rather than derive keys it picked. */
+export class UnexpectedSaltError extends Error {
+  constructor() {
+    super('This server asked for an unexpected key derivation. Your password was not used.');
+    this.name = 'UnexpectedSaltError';
+  }
+}
+
+/** An existing account's own iteration count (the server may have raised its setting since it was made). */
+async function signInIterations(name: string): Promise<number> {
+  const body: KdfRequest = { name };
+  const { kdf } = await apiRequest('/api/session/kdf', kdfResponseSchema, { method: 'POST', body });
+  if (kdf.salt !== toBase64Url(accountSalt(name))) throw new UnexpectedSaltError();
+  return kdf.iterations;
+}
+
 /**
- * Sign-in and account creation send the same thing: the account name and the auth key derived from the
- * password. PBKDF2 runs inside WebCrypto, off the main thread; the password itself is never sent.
+ * Sign-in and account creation send the account name and the auth key derived from the password, never
+ * the password. PBKDF2 runs inside WebCrypto, off the main thread. A new account uses the server's current
+ * iteration count and records it; signing in asks for the count the account was made with.
  */
-export function useAuthenticate(endpoint: '/api/session' | '/api/accounts') {
+export function useAuthenticate(mode: 'sign-in' | 'create-account') {
   const queryClient = useQueryClient();
   return useMutation({
     mutationFn: async ({ accountName, password }: PasswordForm) => {
-      const config = await queryClient.ensureQueryData(configQueryOptions);
       const name = normalizeName(accountName);
-      const { authKey, wrapKey } = await deriveAccountKeys(
-        crypto.subtle,
-        name,
-        password,
-        config.kdf.iterations,
+      const iterations =
+        mode === 'sign-in'
+          ? await signInIterations(name)
+          : (await queryClient.ensureQueryData(configQueryOptions)).kdf.iterations;
+      const { authKey, wrapKey } = await deriveAccountKeys(crypto, name, password, iterations);
+      const body: Credentials | CreateAccountRequest =
+        mode === 'sign-in' ? { name, authKey } : { name, authKey, kdfIterations: iterations };
+      const { account } = await apiRequest(
+        mode === 'sign-in' ? '/api/session' : '/api/accounts',
+        accountResponseSchema,
+        { method: 'POST', body },
       );
-      const { account } = await apiRequest(endpoint, accountResponseSchema, {
-        method: 'POST',
-        body: { name, authKey },
-      });
       return { account, wrapKey };
     },
     onSuccess: ({ account, wrapKey }) => {

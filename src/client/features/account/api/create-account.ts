@@ -1,3 +1,3 @@
 import { useAuthenticate } from './authenticate';
 
-export const useCreateAccount = () => useAuthenticate('/api/accounts');
+export const useCreateAccount = () => useAuthenticate('create-account');

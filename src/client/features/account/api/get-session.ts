@@ -1,17 +1,11 @@
 import { queryOptions, useQuery } from '@tanstack/react-query';
-import { accountResponseSchema, type Account } from '../../../../shared/protocol/account';
-import { apiRequest, ApiRequestError } from '../../../lib/api-client';
+import { sessionResponseSchema, type Account } from '../../../../shared/protocol/account';
+import { apiRequest } from '../../../lib/api-client';
 import { SESSION_QUERY_KEY } from '../../../lib/query-client';
 
-/** The signed-in account, or null when the browser holds no valid session. */
+/** The signed-in account, or null when the browser holds no valid session (a 200, not a failed request). */
 async function getSession(signal: AbortSignal): Promise<Account | null> {
-  try {
-    const { account } = await apiRequest('/api/session', accountResponseSchema, { signal });
-    return account;
-  } catch (error) {
-    if (error instanceof ApiRequestError && error.status === 401) return null;
-    throw error;
-  }
+  return (await apiRequest('/api/session', sessionResponseSchema, { signal })).account;
 }
 
 export const sessionQueryOptions = queryOptions({

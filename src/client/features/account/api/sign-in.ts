@@ -1,3 +1,3 @@
 import { useAuthenticate } from './authenticate';
 
-export const useSignIn = () => useAuthenticate('/api/session');
+export const useSignIn = () => useAuthenticate('sign-in');

@@ -1,6 +1,6 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { apiRequest } from '../../../lib/api-client';
-import { deleteDeviceKeys } from '../../../lib/key-store';
+import { deleteDeviceKeys } from '../../../lib/device-keys';
 import { setWrapKey } from '../../../lib/session-keys';
 import { sessionQueryOptions } from './get-session';
 

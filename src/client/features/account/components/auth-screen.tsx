@@ -1,4 +1,5 @@
 import { useState, type FormEvent } from 'react';
+import { flushSync } from 'react-dom';
 import { NavLink } from 'react-router';
 import { rules } from '../../../../shared/rules';
 import { nameProblem, normalizeName } from '../../../../shared/protocol/names';
@@ -6,12 +7,15 @@ import { Alert } from '../../../components/ui/alert';
 import { TextField } from '../../../components/ui/text-field';
 import { CurrentPasswordField } from './current-password-field';
 import { errorMessage } from '../../../lib/api-client';
+import { focusFirstInvalid } from '../../../lib/focus-first-invalid';
+import { usePageTitle } from '../../../lib/page-title';
 import { useCreateAccount } from '../api/create-account';
 import { useSignIn } from '../api/sign-in';
 
 type Mode = 'sign-in' | 'create-account';
 
 export function AuthScreen({ mode }: { mode: Mode }) {
+  usePageTitle(mode === 'sign-in' ? 'Sign in' : 'Create account');
   return (
     <main className="auth">
       <h1 className="brand">Ringpost</h1>
@@ -29,14 +33,28 @@ function SignInForm() {
   const signIn = useSignIn();
   const [accountName, setAccountName] = useState('');
   const [password, setPassword] = useState('');
+  const [submitted, setSubmitted] = useState(false);
 
-  function submit(event: FormEvent) {
+  const nameIssue = accountName.trim() ? null : 'Enter your account name.';
+  const passwordIssue = password ? null : 'Enter your password.';
+
+  function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
+    const form = event.currentTarget;
+    if (nameIssue || passwordIssue) {
+      // The problems must be in the page before focus moves, so the field is read out with its problem.
+      flushSync(() => setSubmitted(true));
+      focusFirstInvalid(form);
+      return;
+    }
+    setSubmitted(true);
     signIn.mutate({ accountName, password });
   }
 
+  // noValidate: the browser's own pop-ups vanish on the next keystroke, are not tied to the field for
+  // assistive technology, and do not match the rest of the app's wording.
   return (
-    <form className="card" onSubmit={submit} aria-label="Sign in">
+    <form className="card" onSubmit={submit} aria-label="Sign in" noValidate>
       <TextField
         label="Account name"
         name="username"
@@ -44,10 +62,15 @@ function SignInForm() {
         autoCapitalize="none"
         spellCheck={false}
         required
+        problem={submitted ? nameIssue : null}
         value={accountName}
         onChange={(event) => setAccountName(event.target.value)}
       />
-      <CurrentPasswordField value={password} onChange={setPassword} />
+      <CurrentPasswordField
+        value={password}
+        onChange={setPassword}
+        problem={submitted ? passwordIssue : null}
+      />
       {signIn.isError && <Alert>{errorMessage(signIn.error)}</Alert>}
       <button type="submit" disabled={signIn.isPending}>
         {signIn.isPending ? 'Signing in…' : 'Sign in'}
@@ -73,10 +96,15 @@ function CreateAccountForm() {
         : null;
   const confirmIssue = confirm !== password ? 'The two passwords are not the same.' : null;
 
-  function submit(event: FormEvent) {
+  function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
+    const form = event.currentTarget;
+    if (nameIssue || passwordIssue || confirmIssue) {
+      flushSync(() => setSubmitted(true));
+      focusFirstInvalid(form);
+      return;
+    }
     setSubmitted(true);
-    if (nameIssue || passwordIssue || confirmIssue) return;
     createAccount.mutate({ accountName, password });
   }
 

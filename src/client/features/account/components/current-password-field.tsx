@@ -4,9 +4,12 @@ import { TextField } from '../../../components/ui/text-field';
 export function CurrentPasswordField({
   value,
   onChange,
+  problem = null,
 }: {
   value: string;
   onChange: (value: string) => void;
+  /** A sentence tied to the field, e.g. when the form was sent without a password. */
+  problem?: string | null;
 }) {
   return (
     <TextField
@@ -15,6 +18,7 @@ export function CurrentPasswordField({
       name="password"
       autoComplete="current-password"
       required
+      problem={problem}
       value={value}
       onChange={(event) => onChange(event.target.value)}
     />

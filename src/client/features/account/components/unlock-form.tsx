@@ -1,30 +1,33 @@
-import { useState, type FormEvent } from 'react';
+import { useId, useState, type FormEvent } from 'react';
 import { Alert } from '../../../components/ui/alert';
-import { CurrentPasswordField } from './current-password-field';
 import { errorMessage } from '../../../lib/api-client';
-import { useSignIn } from '../api/sign-in';
+import { useUnlock } from '../api/unlock';
+import { CurrentPasswordField } from './current-password-field';
 
 /**
  * The wrap key exists only in memory, so after a reload the password is needed again before anything is
- * sealed or opened with it. Signing in again checks the password and brings the wrap key back.
+ * sealed or opened with it. The password is checked in this browser against the key backup (see
+ * useUnlock); the session is left as it is.
  */
 export function UnlockForm({ accountName, reason }: { accountName: string; reason: string }) {
-  const signIn = useSignIn();
+  const unlock = useUnlock();
   const [password, setPassword] = useState('');
+  const headingId = useId();
 
   function submit(event: FormEvent) {
     event.preventDefault();
-    signIn.mutate({ accountName, password }, { onSuccess: () => setPassword('') });
+    unlock.mutate({ accountName, password }, { onSuccess: () => setPassword('') });
   }
 
   return (
-    <form className="unlock" onSubmit={submit} aria-label="Unlock">
+    <form className="card unlock" onSubmit={submit} aria-labelledby={headingId}>
+      <h3 id={headingId}>Unlock</h3>
       <p>{reason}</p>
       <input type="hidden" name="username" autoComplete="username" value={accountName} />
       <CurrentPasswordField value={password} onChange={setPassword} />
-      {signIn.isError && <Alert>{errorMessage(signIn.error)}</Alert>}
-      <button type="submit" disabled={signIn.isPending}>
-        {signIn.isPending ? 'Unlocking…' : 'Unlock'}
+      {unlock.isError && <Alert>{errorMessage(unlock.error)}</Alert>}
+      <button type="submit" disabled={unlock.isPending}>
+        {unlock.isPending ? 'Unlocking…' : 'Unlock'}
       </button>
     </form>
   );

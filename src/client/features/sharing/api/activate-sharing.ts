@@ -4,10 +4,10 @@ import { identityResponseSchema, type ActivateRequest } from '../../../../shared
 import type { KeyBits } from '../../../../shared/rules';
 import { apiRequest } from '../../../lib/api-client';
 import { cryptoWorker } from '../../../lib/crypto-worker';
-import { requestPersistentStorage, saveDeviceKeys } from '../../../lib/key-store';
+import { requestPersistentStorage } from '../../../lib/db';
+import { deviceKeysQueryKey, storeDeviceKeys } from '../../../lib/device-keys';
+import { identityQueryOptions } from '../../../lib/identity-query';
 import { getWrapKey } from '../../../lib/session-keys';
-import { deviceKeysQueryKey } from './device-keys';
-import { identityQueryOptions } from './get-identity';
 
 export type ActivationStage = 'generating' | 'uploading' | 'storing';
 
@@ -31,7 +31,7 @@ export function useActivateSharing(accountName: string) {
       if (!wrapKey) throw new LockedError();
       setStage('generating');
       const persistence = requestPersistentStorage();
-      const keys = await cryptoWorker.activate({ bits, wrapKey, accountName });
+      const keys = await cryptoWorker.call('activate', { bits, wrapKey, accountName });
       setStage('uploading');
       const body: ActivateRequest = {
         publicKey: keys.spki,
@@ -44,16 +44,9 @@ export function useActivateSharing(accountName: string) {
         body,
       });
       setStage('storing');
-      const deviceKeys = {
-        accountName,
-        fingerprint: keys.fingerprint,
-        publicKey: keys.spki,
-        keyBits: keys.bits,
-        decryptKey: keys.decryptKey,
-        signKey: keys.signKey,
-        storedAt: Date.now(),
-      };
-      await saveDeviceKeys(deviceKeys);
+      // Labelled with the key the worker made and checked, not with the server's echo of it.
+      const published = { fingerprint: keys.fingerprint, publicKey: keys.spki, keyBits: keys.bits };
+      const deviceKeys = await storeDeviceKeys(accountName, published, keys);
       return { identity, deviceKeys, persistence: await persistence };
     },
     onSuccess: ({ identity, deviceKeys, persistence }) => {

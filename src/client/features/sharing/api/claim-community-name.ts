@@ -1,7 +1,7 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { identityResponseSchema, type ClaimNameRequest } from '../../../../shared/protocol/identity';
 import { apiRequest } from '../../../lib/api-client';
-import { identityQueryOptions } from './get-identity';
+import { identityQueryOptions } from '../../../lib/identity-query';
 
 export function useClaimCommunityName() {
   const queryClient = useQueryClient();

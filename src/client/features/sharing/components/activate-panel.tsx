@@ -12,9 +12,11 @@ const STAGE_TEXT: Record<ActivationStage, string> = {
   storing: 'Keeping your keys in this browser…',
 };
 
+// 1024 bits stays the default because it is what Passpack used and what Ringpost promises, but the labels
+// say plainly that it is below what is recommended today (NIST SP 800-57 asks for 2048 bits or more).
 const SIZE_NOTES: Record<KeyBits, string> = {
-  1024: '1024 bits (as Passpack did; fastest)',
-  2048: '2048 bits',
+  1024: "1024 bits (Passpack-compatible; below today's recommendation)",
+  2048: '2048 bits (recommended)',
   3072: '3072 bits (strongest; slower to make)',
 };
 
@@ -50,6 +52,7 @@ export function ActivatePanel({
             <label htmlFor="key-size">Key size</label>
             <select
               id="key-size"
+              aria-describedby="key-size-hint"
               value={bits}
               disabled={activate.isPending}
               onChange={(event) => {
@@ -63,6 +66,9 @@ export function ActivatePanel({
                 </option>
               ))}
             </select>
+            <small id="key-size-hint" className="field-hint">
+              1024 bits matches Passpack. Today's guidance is 2048 bits or more.
+            </small>
           </div>
           {activate.isPending && (
             <div className="progress" role="status">

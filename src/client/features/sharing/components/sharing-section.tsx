@@ -1,10 +1,11 @@
 import type { ReactNode } from 'react';
+import { Link } from 'react-router';
 import { formatFingerprint } from '../../../../shared/crypto/fingerprint';
 import { Alert } from '../../../components/ui/alert';
 import { errorMessage } from '../../../lib/api-client';
-import type { StoragePersistence } from '../../../lib/key-store';
-import { useDeviceKeys, type DeviceKeysState } from '../api/device-keys';
-import { useIdentity } from '../api/get-identity';
+import { useDeviceKeys, type DeviceKeysState, type StoragePersistence } from '../../../lib/device-keys';
+import { useClaimCommunityName } from '../api/claim-community-name';
+import { useIdentity } from '../../../lib/identity-query';
 import { ActivatePanel } from './activate-panel';
 import { ClaimNameForm } from './claim-name-form';
 
@@ -32,18 +33,24 @@ export function SharingSection({
 }) {
   const identity = useIdentity();
   const deviceKeys = useDeviceKeys(accountName, identity.data);
+  // Held here rather than in the form, which leaves the page the moment the claim succeeds.
+  const claim = useClaimCommunityName();
 
   if (identity.isPending) return <p role="status">Loading your sharing settings…</p>;
   if (identity.isError) return <Alert>{errorMessage(identity.error)}</Alert>;
   if (!identity.data) return <ActivatePanel accountName={accountName} unlock={unlock} />;
 
   const { communityName, fingerprint, keyBits } = identity.data;
-  return (
+  const details = (
     <section className="card" aria-labelledby="sharing-heading">
       <h2 id="sharing-heading">Sharing</h2>
       <dl className="facts">
-        <dt>Community name</dt>
-        <dd data-testid="community-name">{communityName ?? 'Not chosen yet'}</dd>
+        {communityName !== null && (
+          <>
+            <dt>Community name</dt>
+            <dd data-testid="community-name">{communityName}</dd>
+          </>
+        )}
         <dt>Key fingerprint</dt>
         <dd className="fingerprint" aria-label="Key fingerprint">
           {formatFingerprint(fingerprint)}
@@ -81,7 +88,27 @@ export function SharingSection({
         unlock(
           'Your keys are not in this browser yet. Enter your password to restore them from your encrypted backup.',
         )}
-      {communityName === null && <ClaimNameForm />}
     </section>
+  );
+
+  // The one choice that can never be undone comes before the technical details, not under them.
+  if (communityName === null) {
+    return (
+      <>
+        <ClaimNameForm claim={claim} />
+        {details}
+      </>
+    );
+  }
+  return (
+    <>
+      {claim.isSuccess && (
+        <Alert tone="success" takeFocus>
+          You are now known as <strong>{communityName}</strong>. Next: invite a friend from{' '}
+          <Link to="/people">People</Link>.
+        </Alert>
+      )}
+      {details}
+    </>
   );
 }

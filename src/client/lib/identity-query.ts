@@ -1,6 +1,6 @@
 import { queryOptions, useQuery } from '@tanstack/react-query';
-import { identityResponseSchema, type Identity } from '../../../../shared/protocol/identity';
-import { apiRequest } from '../../../lib/api-client';
+import { identityResponseSchema, type Identity } from '../../shared/protocol/identity';
+import { apiRequest } from './api-client';
 
 export const identityQueryOptions = queryOptions({
   queryKey: ['identity'],

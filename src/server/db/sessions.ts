@@ -1,9 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { Db } from '../db/schema';
+import type { Db } from './schema';
 
 export interface SessionAccount {
   id: string;
   name: string;
+  kdfIterations: number;
   createdAt: number;
 }
 
@@ -24,7 +25,12 @@ export async function findSessionAccount(db: Db, token: string, now: number): Pr
   const row = await db
     .selectFrom('sessions')
     .innerJoin('accounts', 'accounts.id', 'sessions.account_id')
-    .select(['accounts.id as id', 'accounts.name as name', 'accounts.created_at as createdAt'])
+    .select([
+      'accounts.id as id',
+      'accounts.name as name',
+      'accounts.kdf_iterations as kdfIterations',
+      'accounts.created_at as createdAt',
+    ])
     .where('sessions.token_hash', '=', tokenHash(token))
     .where('sessions.expires_at', '>', now)
     .executeTakeFirst();
@@ -35,6 +41,8 @@ export async function deleteSession(db: Db, token: string): Promise<void> {
   await db.deleteFrom('sessions').where('token_hash', '=', tokenHash(token)).execute();
 }
 
-export async function deleteExpiredSessions(db: Db, now: number): Promise<void> {
-  await db.deleteFrom('sessions').where('expires_at', '<=', now).execute();
+/** Returns how many were removed, for the sweep's log line. */
+export async function deleteExpiredSessions(db: Db, now: number): Promise<number> {
+  const result = await db.deleteFrom('sessions').where('expires_at', '<=', now).executeTakeFirst();
+  return Number(result.numDeletedRows);
 }

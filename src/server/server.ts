@@ -1,0 +1,118 @@
+import type { Server, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import { createApp } from './app';
+import { createAuthHasher } from './auth/auth-hash';
+import { clientAddressResolver } from './client-address';
+import { systemClock, type Clock } from './clock';
+import type { Config } from './config';
+import { openStore } from './db/open-store';
+import { deleteExpiredRateLimits } from './db/rate-limits';
+import { deleteExpiredSessions } from './db/sessions';
+import { createJobRunner, type Job } from './jobs';
+import { createLogger, type Logger } from './log';
+import { inProcessEventBus } from './push/event-bus';
+import { createPushStreams } from './push/push-streams';
+import { flexibleRateLimiter } from './rate-limit';
+
+export interface RunningServer {
+  port: number;
+  /**
+   * Stops accepting connections, ends push streams with a reconnect hint, lets requests under way finish
+   * (their writes included), stops the sweeps and closes the store. Safe to call more than once.
+   */
+  shutdown(): Promise<void>;
+}
+
+/** How long requests under way may take to finish before their connections are cut. */
+const DRAIN_DEADLINE_MS = 10_000;
+
+export async function startServer(
+  config: Config,
+  options: { log?: Logger; clock?: Clock } = {},
+): Promise<RunningServer> {
+  const log = options.log ?? createLogger();
+  const clock = options.clock ?? systemClock;
+  const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const hasher = await createAuthHasher();
+  const bus = inProcessEventBus(log);
+  const streams = createPushStreams({ bus, clock, keepAliveMs: config.keepAliveMs, log });
+  const app = createApp({
+    store,
+    clock,
+    config,
+    rateLimiter: flexibleRateLimiter({ clock, pgPool: store.pgPool }),
+    hasher,
+    bus,
+    streams,
+    clientAddress: clientAddressResolver(config.trustProxyHops),
+    log,
+  });
+
+  const jobs: Job[] = [
+    {
+      name: 'expired-sessions',
+      everyMs: config.sweepIntervalMs,
+      run: async () => {
+        const removed = await deleteExpiredSessions(store.db, clock.now());
+        if (removed) log.info({ removed }, 'expired sessions removed');
+      },
+    },
+  ];
+  if (store.kind === 'postgres') {
+    jobs.push({
+      name: 'expired-rate-limits',
+      everyMs: config.sweepIntervalMs,
+      run: async () => {
+        await deleteExpiredRateLimits(store.db, clock.now());
+      },
+    });
+  }
+  const runner = createJobRunner({ clock, log, jobs });
+
+  let closing = false;
+  const server = await new Promise<Server>((resolve, reject) => {
+    const started = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () =>
+      resolve(started),
+    ) as Server;
+    started.once('error', reject);
+  });
+  // While draining, every response tells its client to reconnect (to another instance, or after a
+  // restart), including those of requests that were already under way when the shutdown began.
+  const unanswered = new Set<ServerResponse>();
+  server.on('request', (_request, response: ServerResponse) => {
+    if (closing) response.setHeader('Connection', 'close');
+    else {
+      unanswered.add(response);
+      response.once('close', () => unanswered.delete(response));
+    }
+  });
+  runner.start();
+  const port = (server.address() as AddressInfo).port;
+  log.info({ port, store: store.kind }, `Ringpost listening on http://localhost:${port}`);
+
+  let stopped: Promise<void> | null = null;
+  async function shutdown() {
+    closing = true;
+    for (const response of unanswered) if (!response.headersSent) response.setHeader('Connection', 'close');
+    const drained = new Promise<void>((resolve) => server.close(() => resolve()));
+    await streams.closeAll();
+    // Idle keep-alive sockets would hold the close up for their whole timeout; busy ones finish first.
+    const sweepIdle = setInterval(() => server.closeIdleConnections(), 50);
+    const deadline = setTimeout(() => server.closeAllConnections(), DRAIN_DEADLINE_MS);
+    server.closeIdleConnections();
+    await drained;
+    clearInterval(sweepIdle);
+    clearTimeout(deadline);
+    await runner.stop();
+    await bus.close();
+    await store.close();
+    log.info('stopped');
+    log.flush();
+  }
+
+  return {
+    port,
+    shutdown: () => (stopped ??= shutdown()),
+  };
+}
