@@ -22,10 +22,7 @@ const isApiPath = (path: string) => path === '/api' || path.startsWith('/api/');
 
 /** The path as the client sent it, still percent-encoded, so a logged `%0A` stays three characters. */
 function rawPath(c: Context): string {
-  const url = c.req.url;
-  const start = url.indexOf('/', url.indexOf('//') + 2);
-  const end = url.indexOf('?', start);
-  return start < 0 ? '/' : url.slice(start, end < 0 ? undefined : end);
+  return new URL(c.req.url).pathname;
 }
 
 /** True when the client went away mid-request: its own doing, not a fault of ours worth a stack trace. */

@@ -1,6 +1,6 @@
 import type { KeyBackupV1 } from '../../shared/crypto/key-backup';
 import type { KeygenPath } from '../../shared/crypto/rsa-keygen';
-import { rules, type KeyBits } from '../../shared/rules';
+import { isAllowedKeyBits, type KeyBits } from '../../shared/rules';
 import {
   defineProtocol,
   operation,
@@ -82,10 +82,6 @@ export function isCryptoKeyLike(value: unknown): value is CryptoKey {
   );
 }
 
-function isKeyBits(value: unknown): value is KeyBits {
-  return rules.keyBitsAllowed.some((bits) => bits === value);
-}
-
 function isBackupShape(value: unknown): value is KeyBackupV1 {
   return isRecord(value) && value.v === 1 && typeof value.iv === 'string' && typeof value.ct === 'string';
 }
@@ -93,7 +89,7 @@ function isBackupShape(value: unknown): value is KeyBackupV1 {
 function isActivateParams(value: unknown): value is ActivateParams {
   return (
     isRecord(value) &&
-    isKeyBits(value.bits) &&
+    isAllowedKeyBits(value.bits) &&
     isCryptoKeyLike(value.wrapKey) &&
     typeof value.accountName === 'string'
   );

@@ -1,5 +1,6 @@
 import type { MiddlewareHandler } from 'hono';
 import { nodeBindings, type AppEnv } from '../app-env';
+import { declaresBody } from './request-guards';
 
 /**
  * A response sent before the request body was read (413, 415, 403, 401, 429…) tells a keep-alive client
@@ -10,7 +11,7 @@ export const closeAfterUnreadBody: MiddlewareHandler<AppEnv> = async (c, next) =
   await next();
   const { incoming } = nodeBindings(c);
   if (!incoming) return;
-  const length = incoming.headers['content-length'];
-  const hasBody = length !== undefined ? length !== '0' : incoming.headers['transfer-encoding'] !== undefined;
-  if (hasBody && !incoming.readableEnded) c.res.headers.set('Connection', 'close');
+  if (declaresBody((name) => c.req.header(name)) && !incoming.readableEnded) {
+    c.res.headers.set('Connection', 'close');
+  }
 };

@@ -1,10 +1,9 @@
-import { accountSalt } from '../../shared/crypto/account-keys';
-import { toBase64Url } from '../../shared/crypto/encoding';
+import { encodedAccountSalt } from '../../shared/crypto/account-keys';
 import type { Account, KdfParams } from '../../shared/protocol/account';
 
 /** The KDF parameters of an account name, real or not: one answer shape for both. */
 export function kdfParams(name: string, iterations: number): KdfParams {
-  return { algorithm: 'PBKDF2-SHA-256', iterations, salt: toBase64Url(accountSalt(name)) };
+  return { algorithm: 'PBKDF2-SHA-256', iterations, salt: encodedAccountSalt(name) };
 }
 
 export function accountView(account: { name: string; createdAt: number; kdfIterations: number }): Account {

@@ -7,6 +7,7 @@ import { toBase64Url } from '../../shared/crypto/encoding';
 import { errorBodySchema } from '../../shared/protocol/errors';
 import { defaultConfig } from '../config';
 import type { Store } from '../db/open-store';
+import { sessionResponseSchema } from '../../shared/protocol/account';
 import { identityResponseSchema } from '../../shared/protocol/identity';
 import { createTestApp, useTestStore, makeActivation, signUpBody, storeTargets } from '../testing/test-app';
 
@@ -26,6 +27,27 @@ describe.each(storeTargets())('activating sharing on $kind', (target) => {
   async function errorCode(response: Response) {
     return errorBodySchema.parse(await response.json()).error.code;
   }
+
+  it('tells the account’s other browsers when its identity changes, and nobody else', async () => {
+    const { client, name, deps } = await signedUp('events');
+    const session = sessionResponseSchema.parse(await (await client.get('/api/session')).json());
+    const ownerId = await store()
+      .db.selectFrom('accounts')
+      .select('id')
+      .where('name', '=', session.account?.name ?? '')
+      .executeTakeFirstOrThrow();
+    const seen: string[] = [];
+    deps.bus.subscribe(ownerId.id, (event) => seen.push(event.type));
+    deps.bus.subscribe('someone-else', (event) => seen.push(`leak ${event.type}`));
+    expect((await client.post('/api/identity', (await makeActivation(name)).request)).status).toBe(201);
+    expect(seen).toEqual(['identity.updated']);
+    // A refused write tells nobody.
+    expect((await client.post('/api/identity', (await makeActivation(name)).request)).status).toBe(409);
+    expect(
+      (await client.post('/api/identity/community-name', { communityName: uniqueName('ev') })).status,
+    ).toBe(200);
+    expect(seen).toEqual(['identity.updated', 'identity.updated']);
+  });
 
   it('has no identity until activation, then keeps the public key, fingerprint, size and backup', async () => {
     const { client, name } = await signedUp();

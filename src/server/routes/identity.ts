@@ -13,7 +13,6 @@ import {
 import { requireAccount, type AppDeps, type AppEnv } from '../app-env';
 import { addressBucket } from '../client-address';
 import { claimCommunityName, findIdentity, insertIdentity, type IdentityRecord } from '../db/identities';
-import { transact } from '../db/transaction';
 import { ApiError, invalidRequest, nameAlreadySet, nameUnavailable } from '../errors';
 import { rateLimit } from '../middleware/rate-limit';
 import { jsonBody } from '../middleware/validate';
@@ -82,15 +81,13 @@ export function identityRoutes(deps: AppDeps) {
         activated_at: clock.now(),
         named_at: null,
       };
-      const outcome = await transact(store.db, bus, async (trx, events) => {
-        const result = await insertIdentity(trx, row);
-        if (result === 'created') events.emit(account.id, { type: 'identity.updated' });
-        return result;
-      });
+      const outcome = await insertIdentity(store.db, row);
       if (outcome === 'already_activated') throw alreadyActivated();
       if (outcome === 'key_in_use') {
         throw new ApiError(409, 'key_in_use', 'This public key is already in use. Activate Sharing again.');
       }
+      // The insert has committed on its own, so the other browsers of the account may be told now.
+      bus.publish(account.id, { type: 'identity.updated' });
       return c.json({ identity: toIdentity(row) } satisfies IdentityResponse, 201);
     })
     .post(

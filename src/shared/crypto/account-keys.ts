@@ -31,6 +31,11 @@ export function accountSalt(accountName: string): Uint8Array<ArrayBuffer> {
   return utf8(SALT_LABEL + normalizeName(accountName));
 }
 
+/** The salt as the server names it in an account's KDF parameters (base64url). */
+export function encodedAccountSalt(accountName: string): string {
+  return toBase64Url(accountSalt(accountName));
+}
+
 export async function deriveMasterKeyBits(
   { subtle }: Pick<CryptoEnv, 'subtle'>,
   accountName: string,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isFingerprint } from '../crypto/fingerprint';
 import { parseKeyBackup, type KeyBackup } from '../crypto/key-backup';
 import { isAllowedKeyBits, rules } from '../rules';
 import { nameSchema } from './names';
@@ -27,7 +28,7 @@ export const spkiSchema = z
 
 export const fingerprintSchema = z
   .string()
-  .regex(/^[0-9a-f]{64}$/, 'A fingerprint is 64 lowercase hex digits.');
+  .refine(isFingerprint, 'A fingerprint is 64 lowercase hex digits.');
 
 export const keyBitsSchema = z
   .number()

@@ -1,11 +1,11 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { accountSalt, deriveAccountKeys } from '../../../../shared/crypto/account-keys';
-import { toBase64Url } from '../../../../shared/crypto/encoding';
+import { deriveAccountKeys, encodedAccountSalt } from '../../../../shared/crypto/account-keys';
 import {
   accountResponseSchema,
   kdfResponseSchema,
   type CreateAccountRequest,
   type Credentials,
+  type KdfParams,
   type KdfRequest,
 } from '../../../../shared/protocol/account';
 import { normalizeName } from '../../../../shared/protocol/names';
@@ -27,12 +27,17 @@ export class UnexpectedSaltError extends Error {
   }
 }
 
+/** The iteration count of `kdf`, once its salt is the one this browser would make for `name`. */
+export function checkedIterations(name: string, kdf: KdfParams): number {
+  if (kdf.salt !== encodedAccountSalt(name)) throw new UnexpectedSaltError();
+  return kdf.iterations;
+}
+
 /** An existing account's own iteration count (the server may have raised its setting since it was made). */
 async function signInIterations(name: string): Promise<number> {
   const body: KdfRequest = { name };
   const { kdf } = await apiRequest('/api/session/kdf', kdfResponseSchema, { method: 'POST', body });
-  if (kdf.salt !== toBase64Url(accountSalt(name))) throw new UnexpectedSaltError();
-  return kdf.iterations;
+  return checkedIterations(name, kdf);
 }
 
 /**

@@ -1,13 +1,12 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { accountSalt, deriveAccountKeys } from '../../../../shared/crypto/account-keys';
-import { toBase64Url } from '../../../../shared/crypto/encoding';
+import { deriveAccountKeys } from '../../../../shared/crypto/account-keys';
 import type { Account } from '../../../../shared/protocol/account';
 import type { Identity } from '../../../../shared/protocol/identity';
 import { CryptoClientError } from '../../../crypto/crypto-client';
 import { cryptoWorker } from '../../../lib/crypto-worker';
 import { identityQueryOptions } from '../../../lib/identity-query';
 import { setWrapKey } from '../../../lib/session-keys';
-import { UnexpectedSaltError } from './authenticate';
+import { checkedIterations } from './authenticate';
 import { sessionQueryOptions } from './get-session';
 import { useSignIn } from './sign-in';
 
@@ -25,8 +24,8 @@ export class WrongPasswordError extends Error {
  */
 async function wrapKeyFromBackup(account: Account, identity: Identity, password: string): Promise<CryptoKey> {
   // The same refusal as at sign-in: derive only with a salt this browser would make itself.
-  if (account.kdf.salt !== toBase64Url(accountSalt(account.name))) throw new UnexpectedSaltError();
-  const { wrapKey } = await deriveAccountKeys(crypto, account.name, password, account.kdf.iterations);
+  const iterations = checkedIterations(account.name, account.kdf);
+  const { wrapKey } = await deriveAccountKeys(crypto, account.name, password, iterations);
   try {
     await cryptoWorker.call('checkBackup', {
       backup: identity.backup,
