@@ -27,6 +27,13 @@ export async function claimCommunityName(page: Page, name: string): Promise<void
 
 /** Site data cleared, then a reload: the session cookie stays; the keys and the in-memory wrap key go. */
 export async function clearKeysAndReload(page: Page): Promise<void> {
+  // Wait until the keys are settled in this browser: a restore still writing would recreate the database
+  // right after it is deleted.
+  await expect(
+    page.getByText(
+      /^(Stored in this browser|Made and stored in this browser|Restored from your encrypted backup)/,
+    ),
+  ).toBeVisible();
   await page.evaluate(
     () =>
       new Promise<void>((resolve, reject) => {
