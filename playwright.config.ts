@@ -64,6 +64,8 @@ export default defineConfig({
       RINGPOST_RATE_SIGNUP_ADDRESS: '10000/1h',
       RINGPOST_RATE_SIGNIN_ADDRESS: '10000/1h',
       RINGPOST_RATE_CLAIM_NAME_ADDRESS: '10000/1h',
+      // A few decoys are enough for the stories, and the pool fills while the first ones run.
+      RINGPOST_DECOY_POOL: '20',
     },
   },
 });

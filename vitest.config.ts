@@ -26,7 +26,7 @@ export default defineConfig({
       {
         extends: true,
         // Listed up front so Vite does not discover it mid-run and reload the page under the test.
-        optimizeDeps: { include: ['idb'] },
+        optimizeDeps: { include: ['idb', 'react-dom/client', '@tanstack/react-query'] },
         test: {
           name: 'browser',
           include: ['src/**/*.browser.test.ts'],

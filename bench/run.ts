@@ -1,5 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { runKeygenBench } from './keygen';
+import { runRingTimingBench, type TimingSeries } from './ring-timing';
 import { runSignInTimingBench } from './sign-in-timing';
 
 // `npm run bench`: every benchmark in turn; prints tables and writes bench/results/summary.json.
@@ -15,8 +16,29 @@ console.table([
 ]);
 console.log(`unknown / wrong median ratio: ${signIn.ratio.toFixed(3)} over ${signIn.runs} runs each`);
 
+console.log('');
+const ring = await runRingTimingBench();
+console.log('Invite and directory lookup timing, real vs unknown names (real app, SQLite, interleaved)');
+console.table(
+  (['invite', 'lookup'] as const).map((endpoint) => ({
+    endpoint,
+    ...figuresRow(ring[endpoint]),
+  })),
+);
+
+function figuresRow(figures: TimingSeries) {
+  return {
+    samples: figures.samples,
+    realMedianMs: figures.realMedianMs.toFixed(3),
+    unknownMedianMs: figures.unknownMedianMs.toFixed(3),
+    realP95Ms: figures.realP95Ms.toFixed(3),
+    unknownP95Ms: figures.unknownP95Ms.toFixed(3),
+    medianDifferenceMs: figures.medianDifferenceMs.toFixed(3),
+  };
+}
+
 await mkdir('bench/results', { recursive: true });
 await writeFile(
   'bench/results/summary.json',
-  JSON.stringify({ measuredAt: new Date().toISOString(), keygen, signIn }, null, 2) + '\n',
+  JSON.stringify({ measuredAt: new Date().toISOString(), keygen, signIn, ring }, null, 2) + '\n',
 );

@@ -33,6 +33,8 @@ export async function runSignInTimingBench(runs = 60): Promise<SignInTimingRepor
       signUpPerAddress: unlimited,
       claimNamePerAccount: unlimited,
       claimNamePerAddress: unlimited,
+      invitesPerAccount: unlimited,
+      lookupsPerAccount: unlimited,
     },
   });
   await client.post('/api/accounts', signUpBody('bench-user'));

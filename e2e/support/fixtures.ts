@@ -3,6 +3,7 @@ import { deriveAccountKeys } from '../../src/shared/crypto/account-keys';
 import { configResponseSchema } from '../../src/shared/protocol/config';
 import { CSRF_HEADER, CSRF_HEADER_VALUE } from '../../src/shared/protocol/errors';
 import { identityResponseSchema } from '../../src/shared/protocol/identity';
+import { TERMS_VERSION } from '../../src/shared/protocol/ring';
 import { activationRequest } from '../../src/server/testing/activation';
 import { newPerson, type Person } from './accounts';
 import { newCommunityName } from './sharing';
@@ -25,6 +26,8 @@ export interface SharingPersonOptions {
   prefix?: string;
   /** False leaves the community name unclaimed, for stories about claiming it. */
   named?: boolean;
+  /** True accepts the Ring's terms through the API, for stories that start after the first invite. */
+  termsAccepted?: boolean;
 }
 
 const KEY_BITS = 1024;
@@ -39,7 +42,7 @@ async function expectStatus(response: { status(): number; text(): Promise<string
  */
 export async function createSharingPerson(
   request: APIRequestContext,
-  { prefix = 'user', named = true }: SharingPersonOptions = {},
+  { prefix = 'user', named = true, termsAccepted = false }: SharingPersonOptions = {},
 ): Promise<SharingPerson> {
   const person = newPerson(prefix);
   const headers = { [CSRF_HEADER]: CSRF_HEADER_VALUE };
@@ -72,6 +75,12 @@ export async function createSharingPerson(
   await expectStatus(claimed, 200);
   const { identity } = identityResponseSchema.parse(await claimed.json());
   expect(identity?.fingerprint).toBe(fingerprint);
+  if (termsAccepted) {
+    await expectStatus(
+      await request.post('/api/ring/terms', { headers, data: { version: TERMS_VERSION } }),
+      200,
+    );
+  }
   return { ...person, communityName: identity?.communityName ?? null, fingerprint };
 }
 

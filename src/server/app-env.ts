@@ -3,6 +3,7 @@ import type { Context } from 'hono';
 import type { AuthHasher } from './auth/auth-hash';
 import type { Clock } from './clock';
 import type { Config } from './config';
+import type { DecoyKeyGenerator } from './decoy-keys';
 import type { Store } from './db/open-store';
 import type { SessionAccount } from './db/sessions';
 import { unauthenticated } from './errors';
@@ -23,6 +24,8 @@ export interface AppDeps {
   /** The client's address (see client-address.ts): the socket's peer, or a trusted proxy's entry. */
   clientAddress: (c: Context) => string;
   log: Logger;
+  /** Makes the directory's decoy keys; shared by the app and the pool job. */
+  decoyKeys: DecoyKeyGenerator;
 }
 
 export interface AppEnv {

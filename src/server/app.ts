@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { serveStatic } from '@hono/node-server/serve-static';
-import { Hono, type Context } from 'hono';
+import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { nodeBindings, type AppDeps, type AppEnv } from './app-env';
@@ -13,9 +13,11 @@ import { requireCsrfHeader, requireJsonBody } from './middleware/request-guards'
 import { securityHeaders } from './middleware/security-headers';
 import { loadSession } from './middleware/session';
 import { accountRoutes } from './routes/accounts';
+import { directoryRoutes } from './routes/directory';
 import { eventRoutes } from './routes/events';
 import { identityRoutes } from './routes/identity';
 import { metaRoutes } from './routes/meta';
+import { ringRoutes } from './routes/ring';
 import { sessionRoutes } from './routes/session';
 
 const isApiPath = (path: string) => path === '/api' || path.startsWith('/api/');
@@ -37,27 +39,36 @@ function isClientAbort(c: Context<AppEnv>, error: unknown): boolean {
   );
 }
 
+/** The decoy-key generator defaults to node:crypto's; tests hand in one that counts its calls. */
+/**
+ * The sealed pin blob grows with the Ring (about 190 bytes a member): its route may take up to 256 KiB,
+ * which holds the 200,000 characters its schema allows; every other body keeps the configured limit.
+ */
+const PINS_BODY_LIMIT_BYTES = 256 * 1024;
+
+function requestBodyLimits(generalBytes: number): MiddlewareHandler<AppEnv> {
+  const limit = (maxSize: number) =>
+    bodyLimit({
+      maxSize,
+      onError: (c) =>
+        c.json(errorBody('payload_too_large', `The request body is larger than ${maxSize} bytes.`), 413),
+    });
+  const general = limit(generalBytes);
+  const pins = limit(Math.max(generalBytes, PINS_BODY_LIMIT_BYTES));
+  return (c, next) => (c.req.path === '/api/ring/pins' ? pins : general)(c, next);
+}
+
 export function createApp(deps: AppDeps) {
   const api = new Hono<AppEnv>()
-    .use(
-      bodyLimit({
-        maxSize: deps.config.bodyLimitBytes,
-        onError: (c) =>
-          c.json(
-            errorBody(
-              'payload_too_large',
-              `The request body is larger than ${deps.config.bodyLimitBytes} bytes.`,
-            ),
-            413,
-          ),
-      }),
-    )
+    .use(requestBodyLimits(deps.config.bodyLimitBytes))
     .use(compressJson({ thresholdBytes: 1024 }))
     .use(requireCsrfHeader, requireJsonBody, loadSession(deps))
     .route('/', metaRoutes(deps))
     .route('/accounts', accountRoutes(deps))
     .route('/session', sessionRoutes(deps))
     .route('/identity', identityRoutes(deps))
+    .route('/ring', ringRoutes(deps))
+    .route('/directory', directoryRoutes(deps))
     .route('/events', eventRoutes(deps));
 
   const app = new Hono<AppEnv>()

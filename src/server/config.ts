@@ -38,10 +38,21 @@ export interface Config {
     signUpPerAddress: RateRule;
     claimNamePerAccount: RateRule;
     claimNamePerAddress: RateRule;
+    /** Invites sent by one account, whatever the names: each answer is alike, so this caps the cost only. */
+    invitesPerAccount: RateRule;
+    /** Directory look-ups by one account: each unknown name costs a decoy key, so the count is capped. */
+    lookupsPerAccount: RateRule;
   };
+  /** A pending invite lapses silently this long after it was (last) sent. */
+  inviteExpiryMs: number;
+  /**
+   * Unassigned decoy keys kept ready, so the first look-up of a name takes one from the pool instead of
+   * generating an RSA key while the person waits. 0 generates every decoy on demand.
+   */
+  decoyPoolSize: number;
   /** The delay every sign-in for an account waits once `signInFailuresPerAccount` is used up. */
   signInSlowdownMs: number;
-  /** How often the background sweeps (expired sessions, stale rate-limit rows) run. */
+  /** How often the background sweeps (expired sessions and invites, stale rate-limit rows, the decoy pool) run. */
   sweepIntervalMs: number;
   /** Whether each request is logged (method, raw path, status, time). Errors are always logged. */
   log: boolean;
@@ -73,7 +84,11 @@ export function defaultConfig(overrides: Partial<Config> = {}): Config {
       signUpPerAddress: { limit: 20, windowMs: HOUR },
       claimNamePerAccount: { limit: 20, windowMs: HOUR },
       claimNamePerAddress: { limit: 30, windowMs: HOUR },
+      invitesPerAccount: { limit: 60, windowMs: HOUR },
+      lookupsPerAccount: { limit: 300, windowMs: HOUR },
     },
+    inviteExpiryMs: rules.inviteExpiryMs,
+    decoyPoolSize: 200,
     signInSlowdownMs: 3 * SECOND,
     sweepIntervalMs: 10 * MINUTE,
     log: false,

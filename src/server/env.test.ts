@@ -36,6 +36,10 @@ const badValues: Record<SettingName, readonly string[] | FreeText> = {
   RINGPOST_RATE_SIGNUP_ADDRESS: ['20', '-1/1h', '20/h'],
   RINGPOST_RATE_CLAIM_NAME: ['20', '0/1h', 'x/1h'],
   RINGPOST_RATE_CLAIM_NAME_ADDRESS: ['30', '0/1h', '30/0m'],
+  RINGPOST_RATE_INVITE: ['60', '0/1h', 'many/1h', '60/soon'],
+  RINGPOST_RATE_LOOKUP: ['300', '0/1h', '300/1 h', '-3/1h'],
+  RINGPOST_INVITE_EXPIRY: ['never', '0d', '30', '1month'],
+  RINGPOST_DECOY_POOL: ['-1', '100001', 'lots', '1.5'],
   RINGPOST_LOG: ['yes', 'off', 'TRUE'],
 };
 
@@ -116,7 +120,11 @@ describe('settings from the environment', () => {
         signUpPerAddress: { limit: 20, windowMs: 3_600_000 },
         claimNamePerAccount: { limit: 20, windowMs: 3_600_000 },
         claimNamePerAddress: { limit: 30, windowMs: 3_600_000 },
+        invitesPerAccount: { limit: 60, windowMs: 3_600_000 },
+        lookupsPerAccount: { limit: 300, windowMs: 3_600_000 },
       },
+      inviteExpiryMs: 30 * 86_400_000,
+      decoyPoolSize: 200,
       signInSlowdownMs: 3_000,
       log: true,
     });
@@ -152,6 +160,10 @@ describe('settings from the environment', () => {
       RINGPOST_RATE_SIGNUP_ADDRESS: '4/1d',
       RINGPOST_RATE_CLAIM_NAME: '6/2h',
       RINGPOST_RATE_CLAIM_NAME_ADDRESS: '8/3h',
+      RINGPOST_RATE_INVITE: '9/4h',
+      RINGPOST_RATE_LOOKUP: '11/5m',
+      RINGPOST_INVITE_EXPIRY: '14d',
+      RINGPOST_DECOY_POOL: '0',
       RINGPOST_LOG: '0',
     };
     expect(Object.keys(good).sort()).toEqual([...settingNames].sort());
@@ -180,7 +192,11 @@ describe('settings from the environment', () => {
         signUpPerAddress: { limit: 4, windowMs: 86_400_000 },
         claimNamePerAccount: { limit: 6, windowMs: 2 * 3_600_000 },
         claimNamePerAddress: { limit: 8, windowMs: 3 * 3_600_000 },
+        invitesPerAccount: { limit: 9, windowMs: 4 * 3_600_000 },
+        lookupsPerAccount: { limit: 11, windowMs: 5 * 60_000 },
       },
+      inviteExpiryMs: 14 * 86_400_000,
+      decoyPoolSize: 0,
       signInSlowdownMs: 1_500,
       log: false,
     });

@@ -118,6 +118,10 @@ export const settingsSchema = z.object({
   RINGPOST_RATE_SIGNUP_ADDRESS: rate(base.rateLimits.signUpPerAddress),
   RINGPOST_RATE_CLAIM_NAME: rate(base.rateLimits.claimNamePerAccount),
   RINGPOST_RATE_CLAIM_NAME_ADDRESS: rate(base.rateLimits.claimNamePerAddress),
+  RINGPOST_RATE_INVITE: rate(base.rateLimits.invitesPerAccount),
+  RINGPOST_RATE_LOOKUP: rate(base.rateLimits.lookupsPerAccount),
+  RINGPOST_INVITE_EXPIRY: duration(base.inviteExpiryMs),
+  RINGPOST_DECOY_POOL: integer(base.decoyPoolSize, 0, 100_000),
   RINGPOST_LOG: z
     .enum(['1', '0', 'true', 'false', ''])
     .optional()
@@ -159,7 +163,11 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
       signUpPerAddress: e.RINGPOST_RATE_SIGNUP_ADDRESS,
       claimNamePerAccount: e.RINGPOST_RATE_CLAIM_NAME,
       claimNamePerAddress: e.RINGPOST_RATE_CLAIM_NAME_ADDRESS,
+      invitesPerAccount: e.RINGPOST_RATE_INVITE,
+      lookupsPerAccount: e.RINGPOST_RATE_LOOKUP,
     },
+    inviteExpiryMs: e.RINGPOST_INVITE_EXPIRY,
+    decoyPoolSize: e.RINGPOST_DECOY_POOL,
     signInSlowdownMs: e.RINGPOST_SIGNIN_SLOWDOWN,
     log: e.RINGPOST_LOG,
   };

@@ -32,6 +32,28 @@ export const nameUnavailable = (what: 'account name' | 'community name') =>
 export const nameAlreadySet = () =>
   new ApiError(409, 'name_already_set', 'Your community name is already set and can never be changed.');
 
+/**
+ * One answer for "not there" and "not yours", so ids and names cannot be probed: an invite someone else
+ * holds reads exactly like one that never existed.
+ */
+export const notFound = (what: 'invite' | 'ring member') =>
+  new ApiError(404, 'not_found', `There is no such ${what}.`);
+
+export const termsRequired = () => new ApiError(409, 'terms_required', 'Accept the terms before inviting.');
+
+export const nameRequired = () =>
+  new ApiError(409, 'name_required', 'Choose your community name in Settings before inviting.');
+
+export const keyChanged = () =>
+  new ApiError(
+    409,
+    'key_changed',
+    "The inviter's key has changed since you looked. Compare fingerprints again.",
+  );
+
+export const pinsConflict = () =>
+  new ApiError(409, 'pins_conflict', 'Your pins changed in another browser. Reload and try again.');
+
 /** "15 minutes", "1 hour", "40 seconds": how long to wait, as a person would say it. */
 export function humanDuration(seconds: number): string {
   const plural = (count: number, unit: string) => `${count} ${unit}${count === 1 ? '' : 's'}`;

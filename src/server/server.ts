@@ -9,11 +9,13 @@ import type { Config } from './config';
 import { openStore } from './db/open-store';
 import { deleteExpiredRateLimits } from './db/rate-limits';
 import { deleteExpiredSessions } from './db/sessions';
+import { rsaDecoyKeyGenerator } from './decoy-keys';
 import { createJobRunner, type Job } from './jobs';
 import { createLogger, type Logger } from './log';
 import { inProcessEventBus } from './push/event-bus';
 import { createPushStreams } from './push/push-streams';
 import { flexibleRateLimiter } from './rate-limit';
+import { ringJobs } from './ring-jobs';
 
 export interface RunningServer {
   port: number;
@@ -37,6 +39,9 @@ export async function startServer(
   const hasher = await createAuthHasher();
   const bus = inProcessEventBus(log);
   const streams = createPushStreams({ bus, clock, keepAliveMs: config.keepAliveMs, log });
+  const decoyKeys = rsaDecoyKeyGenerator();
+  // Ends a pool refill between batches at shutdown, so stopping never waits for a whole pool of keys.
+  const stopping = new AbortController();
   const app = createApp({
     store,
     clock,
@@ -47,6 +52,7 @@ export async function startServer(
     streams,
     clientAddress: clientAddressResolver(config.trustProxyHops),
     log,
+    decoyKeys,
   });
 
   const jobs: Job[] = [
@@ -58,6 +64,7 @@ export async function startServer(
         if (removed) log.info({ removed }, 'expired sessions removed');
       },
     },
+    ...ringJobs({ db: store.db, clock, config, log, decoyKeys, signal: stopping.signal }),
   ];
   if (store.kind === 'postgres') {
     jobs.push({
@@ -88,12 +95,16 @@ export async function startServer(
     }
   });
   runner.start();
+  // Filled in the background: the server answers at once, and a look-up before the pool is ready makes its
+  // decoy on the spot.
+  void runner.runNow('decoy-pool');
   const port = (server.address() as AddressInfo).port;
   log.info({ port, store: store.kind }, `Ringpost listening on http://localhost:${port}`);
 
   let stopped: Promise<void> | null = null;
   async function shutdown() {
     closing = true;
+    stopping.abort();
     for (const response of unanswered) if (!response.headersSent) response.setHeader('Connection', 'close');
     const drained = new Promise<void>((resolve) => server.close(() => resolve()));
     await streams.closeAll();

@@ -21,6 +21,8 @@ export const rules = {
   holdMs: 72 * HOUR,
   retentionMs: 7 * DAY,
   keepAliveMs: 25 * SECOND,
+  /** A pending invite lapses silently after this long. */
+  inviteExpiryMs: 30 * DAY,
   /** OWASP's 2023 floor for PBKDF2-HMAC-SHA-256; the client refuses a server that asks for fewer. */
   pbkdf2MinIterations: 600_000,
   /** A ceiling so a hostile or mistaken setting cannot make every sign-in take minutes. */

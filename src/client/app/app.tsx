@@ -4,6 +4,7 @@ import { BrowserRouter, Navigate, Route, Routes } from 'react-router';
 import { Alert } from '../components/ui/alert';
 import { useSession } from '../features/account/api/get-session';
 import { AuthScreen } from '../features/account/components/auth-screen';
+import { UnlockForm } from '../features/account/components/unlock-form';
 import { HistoryPage } from '../features/history/components/history-page';
 import { MessagesPage } from '../features/messages/components/messages-page';
 import { PeoplePage } from '../features/ring/components/people-page';
@@ -58,7 +59,15 @@ function AppRoutes() {
     <Routes>
       <Route element={<AppShell account={account} />}>
         <Route path="/settings" element={<SettingsPage account={account} />} />
-        <Route path="/people" element={<PeoplePage />} />
+        <Route
+          path="/people"
+          element={
+            <PeoplePage
+              account={account}
+              unlock={(reason) => <UnlockForm accountName={account.name} reason={reason} />}
+            />
+          }
+        />
         <Route path="/messages" element={<MessagesPage />} />
         <Route path="/history" element={<HistoryPage />} />
         <Route path="*" element={<Navigate to="/settings" replace />} />

@@ -15,7 +15,7 @@ import { deleteDeviceKeys, loadDeviceKeys, storeDeviceKeys } from './device-keys
 // migration's worst failure is losing the private keys a user already has.
 
 /** What the app's schema is today; a new migration changes this list on purpose. */
-const CURRENT_STORES = ['keys'];
+const CURRENT_STORES = ['keys', 'pins'];
 const subtle = crypto.subtle;
 const opened: string[] = [];
 const message = new TextEncoder().encode('where did we last meet?');
@@ -102,9 +102,11 @@ async function expectUsable(
 function expectSchema(db: RingpostDatabase, version: number, stores: string[]) {
   expect(db.version).toBe(version);
   expect([...db.objectStoreNames].sort()).toEqual([...stores].sort());
-  const tx = db.transaction('keys');
-  expect(tx.objectStore('keys').keyPath).toBe('accountName');
-  expect(tx.objectStore('keys').autoIncrement).toBe(false);
+  const tx = db.transaction(['keys', 'pins']);
+  for (const store of ['keys', 'pins'] as const) {
+    expect(tx.objectStore(store).keyPath).toBe('accountName');
+    expect(tx.objectStore(store).autoIncrement).toBe(false);
+  }
 }
 
 afterEach(async () => {

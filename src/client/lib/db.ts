@@ -1,4 +1,5 @@
 import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
+import type { LocalPins } from './pins/pin-sync';
 
 // This browser's one IndexedDB database: every object store and every change to them lives here, as an
 // ordered list of migrations. A browser may hold a database of any earlier version, and its data (the
@@ -28,6 +29,8 @@ export interface DeviceKeys {
 export interface RingpostDb extends DBSchema {
   /** Since version 1. */
   keys: { key: string; value: DeviceKeys };
+  /** Since version 2: this browser's copy of the pinned fingerprints (lib/pins/pin-store.ts). */
+  pins: { key: string; value: LocalPins };
 }
 
 export type RingpostDatabase = IDBPDatabase<RingpostDb>;
@@ -43,6 +46,10 @@ export const migrations: readonly Migration[] = [
   // 1: private keys, one record per account.
   (db) => {
     db.createObjectStore('keys', { keyPath: 'accountName' });
+  },
+  // 2: pinned fingerprints of Ring members, one record per account.
+  (db) => {
+    db.createObjectStore('pins', { keyPath: 'accountName' });
   },
 ];
 

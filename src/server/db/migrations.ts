@@ -1,4 +1,10 @@
-import { type Kysely, type Migration, type MigrationProvider, Migrator } from 'kysely';
+import {
+  type ColumnDefinitionBuilder,
+  type Kysely,
+  type Migration,
+  type MigrationProvider,
+  Migrator,
+} from 'kysely';
 
 // One set of migrations for SQLite and PostgreSQL: only types both understand (text, bigint, integer).
 // A migration that has shipped is never edited; a change is a new entry.
@@ -59,14 +65,71 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0004_ring': {
+    async up(db: Kysely<unknown>) {
+      const account = (col: ColumnDefinitionBuilder) =>
+        col.notNull().references('accounts.id').onDelete('cascade');
+      await db.schema
+        .createTable('terms_acceptances')
+        .addColumn('account_id', 'text', account)
+        .addColumn('terms_version', 'integer', (col) => col.notNull())
+        .addColumn('accepted_at', 'bigint', (col) => col.notNull())
+        .addPrimaryKeyConstraint('terms_acceptances_pk', ['account_id', 'terms_version'])
+        .execute();
+      await db.schema
+        .createTable('invites')
+        .addColumn('id', 'text', (col) => col.primaryKey())
+        .addColumn('from_account_id', 'text', account)
+        // A name, not an account: an invite is written without ever looking the name up.
+        .addColumn('to_name', 'text', (col) => col.notNull())
+        .addColumn('created_at', 'bigint', (col) => col.notNull())
+        .addColumn('expires_at', 'bigint', (col) => col.notNull())
+        .addColumn('declined_at', 'bigint')
+        .addColumn('withdrawn_at', 'bigint')
+        .addUniqueConstraint('invites_from_to', ['from_account_id', 'to_name'])
+        .execute();
+      await db.schema.createIndex('invites_to_name').on('invites').column('to_name').execute();
+      await db.schema.createIndex('invites_expires_at').on('invites').column('expires_at').execute();
+      await db.schema
+        .createTable('ring_members')
+        .addColumn('owner_id', 'text', account)
+        .addColumn('member_id', 'text', account)
+        .addColumn('added_at', 'bigint', (col) => col.notNull())
+        .addColumn('invited_by_owner', 'integer', (col) => col.notNull())
+        .addPrimaryKeyConstraint('ring_members_pk', ['owner_id', 'member_id'])
+        .execute();
+      // Deleting an account cascades through member_id too; without an index that is a full scan.
+      await db.schema.createIndex('ring_members_member_id').on('ring_members').column('member_id').execute();
+      await db.schema
+        .createTable('decoy_keys')
+        .addColumn('fingerprint', 'text', (col) => col.primaryKey())
+        .addColumn('public_key', 'text', (col) => col.notNull())
+        .addColumn('key_bits', 'integer', (col) => col.notNull())
+        .addColumn('created_at', 'bigint', (col) => col.notNull())
+        // Many NULLs (the pool) are allowed; a name holds at most one key, even against a racing request.
+        .addColumn('assigned_name', 'text', (col) => col.unique())
+        .addColumn('assigned_at', 'bigint')
+        .execute();
+      await db.schema
+        .createTable('pin_blobs')
+        .addColumn('account_id', 'text', (col) =>
+          col.primaryKey().references('accounts.id').onDelete('cascade'),
+        )
+        .addColumn('blob', 'text', (col) => col.notNull())
+        .addColumn('version', 'integer', (col) => col.notNull())
+        .addColumn('updated_at', 'bigint', (col) => col.notNull())
+        .execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = {
   getMigrations: () => Promise.resolve(migrations),
 };
 
-export async function migrateToLatest<DB>(db: Kysely<DB>): Promise<void> {
-  const migrator = new Migrator({ db, provider });
+/** `schema`: on PostgreSQL, the schema the app's tables live in, where Kysely's own tables go too. */
+export async function migrateToLatest<DB>(db: Kysely<DB>, schema?: string): Promise<void> {
+  const migrator = new Migrator({ db, provider, ...(schema ? { migrationTableSchema: schema } : {}) });
   const { error, results } = await migrator.migrateToLatest();
   const failed = results?.find((result) => result.status === 'Error');
   if (error || failed) {

@@ -29,7 +29,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     ? openPostgres(options.databaseUrl, options.pgSchema)
     : openSqlite(options);
   try {
-    await migrateToLatest(store.db);
+    await migrateToLatest(store.db, store.pgPool ? await currentSchema(store.pgPool) : undefined);
   } catch (error) {
     await store.close();
     throw error;
@@ -67,6 +67,18 @@ function openSqlite(options: StoreOptions): Store {
 // bigint columns hold millisecond times, well inside Number's exact range; pg would return them as strings.
 const millisecondTimes = new pg.TypeOverrides();
 millisecondTimes.setTypeParser(INT8_OID, (value: string) => Number(value));
+
+/**
+ * The schema unqualified names resolve to. Kysely's migrator looks for its own tables in every schema
+ * unless told which: a database holding another schema with Kysely's tables (another app, or a parallel
+ * test) would make it skip creating its lock table here.
+ */
+async function currentSchema(pool: pg.Pool): Promise<string> {
+  const { rows } = await pool.query<{ schema: string }>('select current_schema() as schema');
+  const schema = rows[0]?.schema;
+  if (!schema) throw new Error('PostgreSQL has no current schema: check the search_path of DATABASE_URL.');
+  return schema;
+}
 
 function openPostgres(connectionString: string, schema: string | undefined): Store {
   const pool = new pg.Pool({

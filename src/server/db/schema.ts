@@ -37,6 +37,65 @@ export interface IdentitiesTable {
   named_at: number | null;
 }
 
+/** Which version of the terms an account accepted, and when; the first acceptance is kept. */
+export interface TermsAcceptancesTable {
+  account_id: string;
+  terms_version: number;
+  accepted_at: number;
+}
+
+/**
+ * One row per (inviter, name typed). `to_name` is a normalized community name, never an account id: the
+ * name may not exist, and writing an invite never looks it up. A declined row stays for good (withdrawn or
+ * not) so a later invite from the same person silently never reaches the invitee again.
+ */
+export interface InvitesTable {
+  /** 16 random bytes, base64url; replaced each time the invite is sent again. */
+  id: string;
+  from_account_id: string;
+  to_name: string;
+  created_at: number;
+  expires_at: number;
+  declined_at: number | null;
+  /** Set when the inviter cancels an invite that was declined, which keeps the decline; otherwise deleted. */
+  withdrawn_at: number | null;
+}
+
+/** Membership is mutual: always two rows, one per side. */
+export interface RingMembersTable {
+  owner_id: string;
+  member_id: string;
+  added_at: number;
+  /** 1 when the owner sent the invite the member accepted, else 0. */
+  invited_by_owner: number;
+}
+
+/**
+ * Public halves of RSA keys handed out for names nobody holds (DESIGN §5). The private half is dropped the
+ * moment the key is made. Unassigned rows are the pool; a name, once given a key, keeps it for good.
+ */
+export interface DecoyKeysTable {
+  /** SHA-256 of the SPKI DER, 64 hex digits. */
+  fingerprint: string;
+  /** SubjectPublicKeyInfo DER, base64url. */
+  public_key: string;
+  key_bits: number;
+  created_at: number;
+  /** Normalized community name; null while the key waits in the pool. */
+  assigned_name: string | null;
+  assigned_at: number | null;
+}
+
+/** The account's pinned fingerprints, sealed in the browser with the wrap key; opaque here. */
+export interface PinBlobsTable {
+  account_id: string;
+  /** JSON of {v, iv, ct}. */
+  blob: string;
+  /** Starts at 1 and goes up by one per write: the compare-and-set token. */
+  version: number;
+  updated_at: number;
+}
+
 /** rate-limiter-flexible's own layout (PostgreSQL only). */
 export interface RateLimitsTable {
   key: string;
@@ -49,6 +108,11 @@ export interface Database {
   sessions: SessionsTable;
   identities: IdentitiesTable;
   rate_limits: RateLimitsTable;
+  terms_acceptances: TermsAcceptancesTable;
+  invites: InvitesTable;
+  ring_members: RingMembersTable;
+  decoy_keys: DecoyKeysTable;
+  pin_blobs: PinBlobsTable;
 }
 
 export type Db = Kysely<Database>;

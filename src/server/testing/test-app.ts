@@ -6,17 +6,22 @@ import pg from 'pg';
 import { afterAll, beforeAll } from 'vitest';
 import { deriveAccountKeys } from '../../shared/crypto/account-keys';
 import { CSRF_HEADER, CSRF_HEADER_VALUE } from '../../shared/protocol/errors';
+import { inviteResponseSchema, TERMS_VERSION } from '../../shared/protocol/ring';
 import type { KeyBits } from '../../shared/rules';
 import { createApp, type AppType } from '../app';
 import type { AppDeps } from '../app-env';
 import { createAuthHasher, type AuthHasher } from '../auth/auth-hash';
+import { findAccountByName } from '../db/accounts';
+import { rsaDecoyKeyGenerator, type DecoyKeyGenerator } from '../decoy-keys';
 import { manualClock } from '../clock';
 import { defaultConfig, type Config } from '../config';
 import { openStore, type Store } from '../db/open-store';
 import { memoryLogger } from '../log';
 import { inProcessEventBus } from '../push/event-bus';
 import { createPushStreams } from '../push/push-streams';
+import { createJobRunner } from '../jobs';
 import { flexibleRateLimiter } from '../rate-limit';
+import { ringJobs } from '../ring-jobs';
 import { activationRequest } from './activation';
 
 // Test support for API suites: a real store (a throwaway SQLite file, or a throwaway PostgreSQL schema when
@@ -107,6 +112,7 @@ export function createTestApp(store: Store, overrides: Partial<Config> = {}, opt
   const config = defaultConfig(overrides);
   const { log, lines: logs } = memoryLogger();
   const bus = inProcessEventBus(log);
+  const decoyKeys = options.deps?.decoyKeys ?? rsaDecoyKeyGenerator();
   const deps: AppDeps = {
     store,
     clock,
@@ -118,12 +124,19 @@ export function createTestApp(store: Store, overrides: Partial<Config> = {}, opt
     // Tests say who they are with a header; the real server reads the socket.
     clientAddress: (c) => c.req.header('X-Test-Address') ?? '203.0.113.1',
     log,
+    decoyKeys,
     ...options.deps,
   };
   const app: AppType = createApp(deps);
+  // The Ring of Trust's sweeps on this app's clock, never started: a test runs one with runNow.
+  const jobs = createJobRunner({
+    clock,
+    log,
+    jobs: ringJobs({ db: store.db, clock, config, log, decoyKeys }),
+  });
   return {
     app,
-    deps,
+    deps: { ...deps, jobs },
     clock,
     config,
     logs,
@@ -206,4 +219,121 @@ export function randomAuthKey(): string {
 export async function makeActivation(accountName: string, keyBits: KeyBits = 1024) {
   const { wrapKey } = await deriveAccountKeys(crypto, accountName, 'a test password', 600_000);
   return { ...(await activationRequest(accountName, wrapKey, keyBits)), wrapKey };
+}
+
+/** The real decoy-key generator (1024-bit keys take milliseconds), counting the keys it made. */
+export function countingDecoyKeys(): DecoyKeyGenerator & { made: number } {
+  const real = rsaDecoyKeyGenerator();
+  const counter = {
+    made: 0,
+    generate: (bits: number) => {
+      counter.made += 1;
+      return real.generate(bits);
+    },
+  };
+  return counter;
+}
+
+async function expectStatus(response: Response, status: number, step: string): Promise<void> {
+  if (response.status !== status) {
+    throw new Error(`${step} answered ${response.status}, not ${status}: ${await response.text()}`);
+  }
+}
+
+let namedUsers = 0;
+
+/**
+ * A person the Ring of Trust can see, in a browser of their own: signed up, sharing activated with a real
+ * 1024-bit key, and `name` claimed as both account and community name. The wrap key is a random AES key
+ * rather than one derived from a password, which the server cannot tell and tests need not wait for.
+ */
+export async function namedUser(testApp: { app: Fetchable; deps: Pick<AppDeps, 'store'> }, name: string) {
+  const client = apiClient(testApp.app);
+  // Each from an address of its own: on PostgreSQL the per-address limits count across a suite's apps.
+  const address = { 'X-Test-Address': `198.18.${(++namedUsers >> 8) & 255}.${namedUsers & 255}` };
+  await expectStatus(await client.post('/api/accounts', signUpBody(name), address), 201, 'Signing up');
+  const wrapKey = await crypto.subtle.generateKey({ name: 'AES-GCM', length: 256 }, false, [
+    'encrypt',
+    'decrypt',
+  ]);
+  const { request } = await activationRequest(name, wrapKey);
+  await expectStatus(await client.post('/api/identity', request, address), 201, 'Activating');
+  await expectStatus(
+    await client.post('/api/identity/community-name', { communityName: name }, address),
+    200,
+    'Claiming the community name',
+  );
+  const account = await findAccountByName(testApp.deps.store.db, name);
+  if (!account) throw new Error(`The account ${name} is missing.`);
+  return {
+    id: account.id,
+    client,
+    communityName: name,
+    publicKey: request.publicKey,
+    fingerprint: request.fingerprint,
+    keyBits: request.keyBits,
+  };
+}
+
+export type NamedUser = Awaited<ReturnType<typeof namedUser>>;
+
+let enumerationRuns = 0;
+
+/**
+ * The six kinds of name the enumeration rule (DESIGN §5) must answer alike, as seen by one caller who has
+ * accepted the terms: a real name, an unknown one, one who declined the caller's invite, one the caller
+ * has invited already, a member of the caller's Ring, and the caller's own. The names share one length, so
+ * answers can be compared byte for byte.
+ */
+export async function enumerationCases(testApp: { app: Fetchable; deps: Pick<AppDeps, 'store'> }) {
+  const suffix = `-${process.pid}-${++enumerationRuns}`;
+  const named = (tag: string) => namedUser(testApp, `${tag}${suffix}`);
+  const [caller, real, decliner, invited, member] = await Promise.all(
+    ['selfy', 'realx', 'decln', 'invtd', 'membr'].map(named),
+  );
+  if (!caller || !real || !decliner || !invited || !member) throw new Error('A named user is missing.');
+  const terms = { version: TERMS_VERSION };
+  await expectStatus(await caller.client.post('/api/ring/terms', terms), 200, 'Accepting the terms');
+  const invite = async (to: string) => {
+    const response = await caller.client.post('/api/ring/invites', { communityName: to });
+    await expectStatus(response, 202, 'Inviting');
+    return inviteResponseSchema.parse(await response.json()).invite;
+  };
+  const declined = await invite(decliner.communityName);
+  await expectStatus(
+    await decliner.client.post(`/api/ring/invites/${declined.id}/decline`),
+    204,
+    'Declining',
+  );
+  await invite(invited.communityName);
+  const toMember = await invite(member.communityName);
+  await expectStatus(
+    await member.client.post(`/api/ring/invites/${toMember.id}/accept`, { fingerprint: caller.fingerprint }),
+    200,
+    'Accepting',
+  );
+  return {
+    caller,
+    cases: {
+      real: real.communityName,
+      unknown: `unkno${suffix}`,
+      declined: decliner.communityName,
+      alreadyInvited: invited.communityName,
+      member: member.communityName,
+      self: caller.communityName,
+    },
+  };
+}
+
+/**
+ * What an observer sees of an answer: status, every header (bar Date) and the body's length, plus the body
+ * with `normalize` applied (replace what must differ, such as ids and keys, before comparing).
+ */
+export async function observedAnswer(
+  response: Response,
+  normalize: (body: string) => string = (body) => body,
+) {
+  const body = await response.text();
+  const headers = [...response.headers.entries()].filter(([name]) => name.toLowerCase() !== 'date');
+  return { status: response.status, headers, length: Buffer.byteLength(body), body: normalize(body) };
 }

@@ -13,7 +13,11 @@ export type CryptoErrorCode =
   | 'keygen_failed'
   | 'backup_malformed'
   | 'backup_version_unsupported'
-  | 'backup_unopenable';
+  | 'backup_unopenable'
+  | 'pins_malformed'
+  | 'pins_version_unsupported'
+  | 'pins_unopenable'
+  | 'pins_too_large';
 
 export class CryptoError extends Error {
   readonly code: CryptoErrorCode;

@@ -16,6 +16,10 @@ export const errorCodes = [
   'not_activated',
   'name_already_set',
   'key_in_use',
+  'terms_required',
+  'name_required',
+  'key_changed',
+  'pins_conflict',
   'internal',
 ] as const;
 

@@ -6,6 +6,8 @@ import { z } from 'zod';
 export const serverEventSchema = z.discriminatedUnion('type', [
   /** The account's sharing identity changed (activated, community name claimed): refresh Settings. */
   z.object({ type: z.literal('identity.updated') }),
+  /** Members, invites received or the pinned-fingerprint blob changed: refresh People. */
+  z.object({ type: z.literal('ring.updated') }),
 ]);
 
 export type ServerEvent = z.infer<typeof serverEventSchema>;

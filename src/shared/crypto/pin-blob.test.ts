@@ -1,0 +1,339 @@
+import { createDecipheriv, hkdfSync, pbkdf2Sync } from 'node:crypto';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { pinBlobSchema } from '../protocol/ring';
+import { deriveAccountKeys } from './account-keys';
+import { webCryptoEnv } from './crypto-env';
+import { CryptoError, type CryptoErrorCode } from './crypto-error';
+import { fromBase64Url, toBase64Url, toHex, utf8 } from './encoding';
+import {
+  openPinSet,
+  parsePinBlob,
+  parsePinSet,
+  PIN_RECORD_MAX_KEY_CHANGES,
+  PIN_SET_MAX_MEMBERS,
+  PIN_SET_MAX_PLAINTEXT_BYTES,
+  pinBlobAdditionalData,
+  sealPinSet,
+  type PinBlobV1,
+  type PinRecord,
+  type PinSetV1,
+} from './pin-blob';
+
+const env = webCryptoEnv(globalThis.crypto);
+const { subtle, randomBytes } = env;
+
+function wrapKeyFrom(raw: Uint8Array<ArrayBuffer>): Promise<CryptoKey> {
+  return subtle.importKey('raw', raw, { name: 'AES-GCM', length: 256 }, false, ['encrypt', 'decrypt']);
+}
+
+async function codeOf(run: () => unknown): Promise<CryptoErrorCode | 'no error' | 'other error'> {
+  try {
+    await run();
+    return 'no error';
+  } catch (error) {
+    return error instanceof CryptoError ? error.code : 'other error';
+  }
+}
+
+const pin = (fingerprint: string, at: number, overrides: Partial<PinRecord> = {}): PinRecord => ({
+  fingerprint,
+  pinnedAt: at,
+  verifiedAt: null,
+  updatedAt: at,
+  keyChanges: [],
+  ...overrides,
+});
+
+const pins: PinSetV1 = {
+  v: 1,
+  members: {
+    bob: pin('12'.repeat(32), 1_000, { verifiedAt: 2_000, updatedAt: 2_000 }),
+    dave: pin('34'.repeat(32), 3_000, {
+      keyChanges: [{ fingerprint: '56'.repeat(32), detectedAt: 4_000, resolvedAt: null }],
+      updatedAt: 4_000,
+    }),
+  },
+};
+
+// Sealed once by sealPinSet with the wrap key deriveAccountKeys makes for account "alice", password
+// "correct horse battery staple" and 600,000 PBKDF2 iterations. Never regenerate: this is the frozen v1
+// format, and every browser's saved pins depend on it.
+const SAVED_V1_ACCOUNT = 'alice';
+const SAVED_V1_PASSWORD = 'correct horse battery staple';
+const SAVED_V1_ITERATIONS = 600_000;
+const SAVED_V1_BLOB: PinBlobV1 = {
+  v: 1,
+  iv: 'Eyk4x4WPeuA5KIgN',
+  ct: 'bkad8r65iuJD_1rmEFx9Wb-MLXO8OhzrtxTY3Uk9KSpG7XT4qq461QdURUc96SOS1GN_3gOGHXWcoxWv3x6D7uHMYJ3d0b-VPNFavLes1kHJRZRUFeT_rhnxGoRD_VhJcQUjOv8S5FrubZ4vwZDjW9XaSVSTCvilmXGVfceXYDu7FwB_bPr50RoqF8GM1329bGYRA-BTH7NVl6iKebLwRWG4HZ4qqsYgTQrXQYuQj4M65vMUvibvgejOKC-dapAvBxmku0hSLwbKSjJdlHcBVoIrMP9U02kpzrhMyGa7uXBUa4FgnaS93aTulUlaHgSrHM-UgVClF30VX4avVb5mKVetvq1eNQab-i0GyWjPnjoUMR00x2fxeLqUSjUPsT26SlAuhSf6ca0te33ZO65zMDOvpXgJqGl0dA9nqzrRQed4VDP6aKuMETE-JNGF4Thci-v368iyCIhwC6lIrXLQbn0Q3N2q_qbKoX76YtyKVBGjFqBBiOgvVDl5zIfI2Ly_5z8Joe4MDd09RZSlKlkQa0ZRynM0FyxPiRK8hpTPyYpiKW46F01FFm_I4uFkYFUNeZDDmZZvX3v4reIV1FcSmeaJyD1b5BB9i4fTHkovKzkpAChMlnH0880MoyzVqIjp0kibrC_rv1XmLglATBq9u4ohH-WFmnCX4r8eATBa7vkqP45CvdXY-pNe6oAmzoxgCvVnQQ',
+};
+/** What SAVED_V1_BLOB holds. */
+const SAVED_V1_PINS: PinSetV1 = {
+  v: 1,
+  members: {
+    bob: {
+      fingerprint: 'dd04bfb83f280745ae36937ba28370cd3f956f92f863cb801c24b02a1b17eed2',
+      pinnedAt: 1_767_225_600_000,
+      verifiedAt: 1_767_229_200_000,
+      updatedAt: 1_767_229_200_000,
+      keyChanges: [],
+    },
+    'carol.k': {
+      fingerprint: 'ab'.repeat(32),
+      pinnedAt: 1_767_312_000_000,
+      verifiedAt: 1_767_484_800_000,
+      updatedAt: 1_767_571_200_000,
+      keyChanges: [{ fingerprint: 'cd'.repeat(32), detectedAt: 1_767_398_400_000, resolvedAt: null }],
+    },
+  },
+};
+/** The v1 additional data for account "alice", spelled out byte for byte. */
+const SAVED_V1_AAD_HEX = '0000001072696e67706f73742f70696e732f763100000005616c696365';
+
+/** A set with `count` members, each with `changes` key changes. */
+function bigPinSet(count: number, changes = 0): PinSetV1 {
+  const members: Record<string, PinRecord> = {};
+  for (let i = 0; i < count; i++) {
+    members[`member${i}`] = pin('ef'.repeat(32), 1_767_225_600_000 + i, {
+      keyChanges: Array.from({ length: changes }, (_, j) => ({
+        fingerprint: '01'.repeat(32),
+        detectedAt: 1_767_225_600_000 + j,
+        resolvedAt: null,
+      })),
+    });
+  }
+  return { v: 1, members };
+}
+
+describe('pin blob v1', () => {
+  let wrapKey: CryptoKey;
+  beforeAll(async () => {
+    wrapKey = await wrapKeyFrom(randomBytes(32));
+  });
+
+  it('round-trips the pin set, through JSON, under any spelling of the account name', async () => {
+    const blob = await sealPinSet(env, { wrapKey, accountName: 'alice', pins });
+    expect(blob.v).toBe(1);
+    expect(fromBase64Url(blob.iv)).toHaveLength(12);
+    const stored: unknown = JSON.parse(JSON.stringify(blob));
+    expect(await openPinSet(env, { wrapKey, accountName: ' ALICE ', blob: stored })).toEqual(pins);
+  });
+
+  it('round-trips an empty set', async () => {
+    const empty: PinSetV1 = { v: 1, members: {} };
+    const blob = await sealPinSet(env, { wrapKey, accountName: 'alice', pins: empty });
+    expect(await openPinSet(env, { wrapKey, accountName: 'alice', blob })).toEqual(empty);
+  });
+
+  it('uses a fresh IV every time', async () => {
+    const a = await sealPinSet(env, { wrapKey, accountName: 'alice', pins });
+    const b = await sealPinSet(env, { wrapKey, accountName: 'alice', pins });
+    expect(a.iv).not.toBe(b.iv);
+    expect(a.ct).not.toBe(b.ct);
+  });
+
+  it('makes blobs the server accepts, up to the largest set that fits', async () => {
+    const blob = await sealPinSet(env, { wrapKey, accountName: 'alice', pins });
+    expect(pinBlobSchema.safeParse(blob).success).toBe(true);
+
+    // The most members whose JSON a blob may hold, by bisection.
+    const fits = (n: number) => utf8(JSON.stringify(bigPinSet(n))).length <= PIN_SET_MAX_PLAINTEXT_BYTES;
+    let count = 1;
+    let tooMany = PIN_SET_MAX_MEMBERS;
+    while (tooMany - count > 1) {
+      const middle = Math.floor((count + tooMany) / 2);
+      if (fits(middle)) count = middle;
+      else tooMany = middle;
+    }
+    const largest = await sealPinSet(env, { wrapKey, accountName: 'alice', pins: bigPinSet(count) });
+    expect(pinBlobSchema.safeParse(largest).success).toBe(true);
+    expect(await openPinSet(env, { wrapKey, accountName: 'alice', blob: largest })).toEqual(bigPinSet(count));
+    expect(
+      await codeOf(() => sealPinSet(env, { wrapKey, accountName: 'alice', pins: bigPinSet(count + 1) })),
+    ).toBe('pins_too_large');
+  });
+
+  it('refuses a wrong wrap key (wrong password)', async () => {
+    const blob = await sealPinSet(env, { wrapKey, accountName: 'alice', pins });
+    const otherKey = await wrapKeyFrom(randomBytes(32));
+    expect(await codeOf(() => openPinSet(env, { wrapKey: otherKey, accountName: 'alice', blob }))).toBe(
+      'pins_unopenable',
+    );
+  });
+
+  it("refuses another account's blob", async () => {
+    const blob = await sealPinSet(env, { wrapKey, accountName: 'alice', pins });
+    expect(await codeOf(() => openPinSet(env, { wrapKey, accountName: 'mallory', blob }))).toBe(
+      'pins_unopenable',
+    );
+  });
+
+  it('refuses any altered byte of ciphertext, tag or IV', async () => {
+    const blob = await sealPinSet(env, { wrapKey, accountName: 'alice', pins });
+    const ct = fromBase64Url(blob.ct);
+    for (const index of [0, 50, ct.length - 17, ct.length - 1]) {
+      const altered = new Uint8Array(ct);
+      altered[index] = (altered[index] ?? 0) ^ 0x01;
+      const tampered = { ...blob, ct: toBase64Url(altered) };
+      expect(await codeOf(() => openPinSet(env, { wrapKey, accountName: 'alice', blob: tampered }))).toBe(
+        'pins_unopenable',
+      );
+    }
+    for (const index of [0, 11]) {
+      const iv = fromBase64Url(blob.iv);
+      iv[index] = (iv[index] ?? 0) ^ 0x80;
+      const tampered = { ...blob, iv: toBase64Url(iv) };
+      expect(await codeOf(() => openPinSet(env, { wrapKey, accountName: 'alice', blob: tampered }))).toBe(
+        'pins_unopenable',
+      );
+    }
+  });
+
+  it('refuses malformed blobs before decrypting, and other versions by name', async () => {
+    const blob = await sealPinSet(env, { wrapKey, accountName: 'alice', pins });
+    const bad: unknown[] = [
+      null,
+      'blob',
+      [],
+      { iv: blob.iv, ct: blob.ct },
+      { ...blob, v: '1' },
+      { ...blob, extra: true },
+      { v: 1, iv: blob.iv },
+      { ...blob, iv: 5 },
+      { ...blob, iv: blob.iv.slice(2) },
+      { ...blob, iv: blob.iv + '=' },
+      { ...blob, ct: 'AAAA' },
+      { ...blob, ct: 'A'.repeat(200_004) },
+      { ...blob, ct: blob.ct + '!' },
+    ];
+    for (const value of bad) {
+      expect(await codeOf(() => openPinSet(env, { wrapKey, accountName: 'alice', blob: value }))).toBe(
+        'pins_malformed',
+      );
+    }
+    expect(await codeOf(() => parsePinBlob({ ...blob, v: 2 }))).toBe('pins_version_unsupported');
+    expect(
+      await codeOf(() => openPinSet(env, { wrapKey, accountName: 'alice', blob: { ...blob, v: 2 } })),
+    ).toBe('pins_version_unsupported');
+  });
+
+  it('refuses an authentic blob whose plaintext is not a pin set', async () => {
+    const additionalData = pinBlobAdditionalData('alice');
+    for (const text of ['not json', '{"v":1,"members":[]}', '{"v":2,"members":{}}']) {
+      const iv = randomBytes(12);
+      const ct = await subtle.encrypt({ name: 'AES-GCM', iv, additionalData }, wrapKey, utf8(text));
+      const blob = { v: 1, iv: toBase64Url(iv), ct: toBase64Url(new Uint8Array(ct)) };
+      expect(await codeOf(() => openPinSet(env, { wrapKey, accountName: 'alice', blob }))).toBe(
+        text.includes('"v":2') ? 'pins_version_unsupported' : 'pins_malformed',
+      );
+    }
+  });
+
+  it('refuses to seal a set that would not parse back', async () => {
+    const broken = { v: 1, members: { bob: { ...pin('12'.repeat(32), 1), fingerprint: 'x' } } } as PinSetV1;
+    expect(await codeOf(() => sealPinSet(env, { wrapKey, accountName: 'alice', pins: broken }))).toBe(
+      'pins_malformed',
+    );
+  });
+
+  it('still opens the saved v1 blob (the format is frozen)', async () => {
+    const { wrapKey: savedKey } = await deriveAccountKeys(
+      env,
+      SAVED_V1_ACCOUNT,
+      SAVED_V1_PASSWORD,
+      SAVED_V1_ITERATIONS,
+    );
+    expect(
+      await openPinSet(env, { wrapKey: savedKey, accountName: SAVED_V1_ACCOUNT, blob: SAVED_V1_BLOB }),
+    ).toEqual(SAVED_V1_PINS);
+  });
+
+  it('defines v1 exactly: AES-256-GCM under the wrap key, 12-byte IV, 16-byte tag, JSON plaintext', () => {
+    expect(toHex(pinBlobAdditionalData(SAVED_V1_ACCOUNT))).toBe(SAVED_V1_AAD_HEX);
+    // Derive the wrap key and decrypt the saved blob without any Ringpost code, from DESIGN §4 alone.
+    const master = pbkdf2Sync(
+      SAVED_V1_PASSWORD,
+      `ringpost/account/v1/${SAVED_V1_ACCOUNT}`,
+      SAVED_V1_ITERATIONS,
+      32,
+      'sha256',
+    );
+    const wrapKeyBytes = Buffer.from(
+      hkdfSync('sha256', master, Buffer.alloc(32), 'ringpost/wrap-key/v1', 32),
+    );
+    const ct = Buffer.from(SAVED_V1_BLOB.ct, 'base64url');
+    const decipher = createDecipheriv(
+      'aes-256-gcm',
+      wrapKeyBytes,
+      Buffer.from(SAVED_V1_BLOB.iv, 'base64url'),
+    );
+    decipher.setAAD(Buffer.from(SAVED_V1_AAD_HEX, 'hex'));
+    decipher.setAuthTag(ct.subarray(ct.length - 16));
+    const plain = Buffer.concat([decipher.update(ct.subarray(0, ct.length - 16)), decipher.final()]);
+    expect(JSON.parse(plain.toString('utf8'))).toEqual(SAVED_V1_PINS);
+  });
+});
+
+describe('parsePinSet', () => {
+  const good = pin('12'.repeat(32), 1_000);
+  const change = { fingerprint: '34'.repeat(32), detectedAt: 2_000, resolvedAt: null };
+
+  it('accepts a well-formed set and puts members in name order', () => {
+    const parsed = parsePinSet({ v: 1, members: { zed: good, bob: { ...good, keyChanges: [change] } } });
+    expect(Object.keys(parsed.members)).toEqual(['bob', 'zed']);
+    expect(parsed.members.bob?.keyChanges).toEqual([change]);
+  });
+
+  it('refuses malformed plaintext', () => {
+    const bad: unknown[] = [
+      null,
+      [],
+      'pins',
+      { members: {} },
+      { v: '1', members: {} },
+      { v: 1 },
+      { v: 1, members: [] },
+      { v: 1, members: {}, extra: 1 },
+      { v: 1, members: { bob: null } },
+      { v: 1, members: { Bob: good } },
+      { v: 1, members: { ' bob': good } },
+      { v: 1, members: { bo: good } },
+      { v: 1, members: { 'bob!': good } },
+      JSON.parse('{"v":1,"members":{"__proto__":{}}}'),
+      { v: 1, members: { bob: { ...good, extra: 1 } } },
+      { v: 1, members: { bob: { ...good, fingerprint: 'AB'.repeat(32) } } },
+      { v: 1, members: { bob: { ...good, fingerprint: '12'.repeat(31) } } },
+      { v: 1, members: { bob: { ...good, pinnedAt: -1 } } },
+      { v: 1, members: { bob: { ...good, pinnedAt: 1.5 } } },
+      { v: 1, members: { bob: { ...good, updatedAt: '1' } } },
+      { v: 1, members: { bob: { ...good, verifiedAt: undefined } } },
+      { v: 1, members: { bob: { ...good, keyChanges: null } } },
+      { v: 1, members: { bob: { ...good, keyChanges: [{ ...change, resolvedAt: 'no' }] } } },
+      { v: 1, members: { bob: { ...good, keyChanges: [{ ...change, fingerprint: 'x' }] } } },
+      { v: 1, members: { bob: { ...good, keyChanges: [{ ...change, extra: 1 }] } } },
+      {
+        v: 1,
+        members: {
+          bob: { ...good, keyChanges: Array.from({ length: PIN_RECORD_MAX_KEY_CHANGES + 1 }, () => change) },
+        },
+      },
+      bigPinSet(PIN_SET_MAX_MEMBERS + 1),
+    ];
+    for (const value of bad) {
+      expect(() => parsePinSet(value), JSON.stringify(value)?.slice(0, 80)).toThrow(
+        expect.objectContaining({ code: 'pins_malformed' }),
+      );
+    }
+    expect(() => parsePinSet({ v: 2, members: {} })).toThrow(
+      expect.objectContaining({ code: 'pins_version_unsupported' }),
+    );
+  });
+
+  it('accepts the bounds themselves', () => {
+    expect(Object.keys(parsePinSet(bigPinSet(PIN_SET_MAX_MEMBERS)).members)).toHaveLength(
+      PIN_SET_MAX_MEMBERS,
+    );
+    expect(parsePinSet(bigPinSet(1, PIN_RECORD_MAX_KEY_CHANGES)).members.member0?.keyChanges).toHaveLength(
+      PIN_RECORD_MAX_KEY_CHANGES,
+    );
+  });
+});
