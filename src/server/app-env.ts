@@ -1,6 +1,7 @@
 import type { HttpBindings } from '@hono/node-server';
 import type { Context } from 'hono';
 import type { AuthHasher } from './auth/auth-hash';
+import type { BackgroundTasks } from './background';
 import type { Clock } from './clock';
 import type { Config } from './config';
 import type { DecoyKeyGenerator } from './decoy-keys';
@@ -11,6 +12,7 @@ import type { Logger } from './log';
 import type { EventBus } from './push/event-bus';
 import type { PushStreams } from './push/push-streams';
 import type { RateLimiter } from './rate-limit';
+import type { ServerKeyring } from './server-keys';
 
 /** Everything the app needs from outside, so tests can hand in their own clock, store, limits and faults. */
 export interface AppDeps {
@@ -26,6 +28,10 @@ export interface AppDeps {
   log: Logger;
   /** Makes the directory's decoy keys; shared by the app and the pool job. */
   decoyKeys: DecoyKeyGenerator;
+  /** Seals stored envelopes at rest. */
+  keyring: ServerKeyring;
+  /** Work done after an answer has gone (the invitee's notice). */
+  tasks: BackgroundTasks;
 }
 
 export interface AppEnv {

@@ -16,6 +16,7 @@ import { accountRoutes } from './routes/accounts';
 import { directoryRoutes } from './routes/directory';
 import { eventRoutes } from './routes/events';
 import { identityRoutes } from './routes/identity';
+import { messageRoutes } from './routes/messages';
 import { metaRoutes } from './routes/meta';
 import { ringRoutes } from './routes/ring';
 import { sessionRoutes } from './routes/session';
@@ -69,6 +70,7 @@ export function createApp(deps: AppDeps) {
     .route('/identity', identityRoutes(deps))
     .route('/ring', ringRoutes(deps))
     .route('/directory', directoryRoutes(deps))
+    .route('/messages', messageRoutes(deps))
     .route('/events', eventRoutes(deps));
 
   const app = new Hono<AppEnv>()

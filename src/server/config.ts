@@ -1,4 +1,5 @@
 import { rules, type KeyBits, SECOND, MINUTE, HOUR, DAY } from '../shared/rules';
+import type { ServerKey } from './server-keys';
 
 export interface RateRule {
   limit: number;
@@ -42,7 +43,14 @@ export interface Config {
     invitesPerAccount: RateRule;
     /** Directory look-ups by one account: each unknown name costs a decoy key, so the count is capped. */
     lookupsPerAccount: RateRule;
+    /** Messages sent by one account, whoever they are to: every answer is alike, so this caps the cost. */
+    sendsPerAccount: RateRule;
   };
+  /**
+   * The keys that seal stored envelopes, from `RINGPOST_SERVER_KEY`; new rows use the highest version.
+   * Null: read (or make, on first start) `DATA_DIR/server-key`.
+   */
+  serverKeys: ServerKey[] | null;
   /** A pending invite lapses silently this long after it was (last) sent. */
   inviteExpiryMs: number;
   /**
@@ -52,7 +60,10 @@ export interface Config {
   decoyPoolSize: number;
   /** The delay every sign-in for an account waits once `signInFailuresPerAccount` is used up. */
   signInSlowdownMs: number;
-  /** How often the background sweeps (expired sessions and invites, stale rate-limit rows, the decoy pool) run. */
+  /**
+   * How often the background sweeps run: expired sessions and invites, stale rate-limit rows, the decoy pool,
+   * held messages past the hold, and events and messages past retention.
+   */
   sweepIntervalMs: number;
   /** Whether each request is logged (method, raw path, status, time). Errors are always logged. */
   log: boolean;
@@ -86,7 +97,9 @@ export function defaultConfig(overrides: Partial<Config> = {}): Config {
       claimNamePerAddress: { limit: 30, windowMs: HOUR },
       invitesPerAccount: { limit: 60, windowMs: HOUR },
       lookupsPerAccount: { limit: 300, windowMs: HOUR },
+      sendsPerAccount: { limit: 120, windowMs: MINUTE },
     },
+    serverKeys: null,
     inviteExpiryMs: rules.inviteExpiryMs,
     decoyPoolSize: 200,
     signInSlowdownMs: 3 * SECOND,

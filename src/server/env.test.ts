@@ -38,6 +38,17 @@ const badValues: Record<SettingName, readonly string[] | FreeText> = {
   RINGPOST_RATE_CLAIM_NAME_ADDRESS: ['30', '0/1h', '30/0m'],
   RINGPOST_RATE_INVITE: ['60', '0/1h', 'many/1h', '60/soon'],
   RINGPOST_RATE_LOOKUP: ['300', '0/1h', '300/1 h', '-3/1h'],
+  RINGPOST_RATE_SEND: ['120', '0/1m', 'lots/1m', '120/1 min'],
+  RINGPOST_SERVER_KEY: [
+    'short',
+    `v1:${'A'.repeat(42)}`,
+    `v1:${'A'.repeat(44)}`,
+    `v0:${'A'.repeat(43)}`,
+    `v1:${'A'.repeat(43)},v1:${'B'.repeat(43)}`,
+    `${'A'.repeat(43)},v2:${'B'.repeat(43)}`,
+    `v1:${'A'.repeat(42)}+`,
+    ',',
+  ],
   RINGPOST_INVITE_EXPIRY: ['never', '0d', '30', '1month'],
   RINGPOST_DECOY_POOL: ['-1', '100001', 'lots', '1.5'],
   RINGPOST_LOG: ['yes', 'off', 'TRUE'],
@@ -122,7 +133,9 @@ describe('settings from the environment', () => {
         claimNamePerAddress: { limit: 30, windowMs: 3_600_000 },
         invitesPerAccount: { limit: 60, windowMs: 3_600_000 },
         lookupsPerAccount: { limit: 300, windowMs: 3_600_000 },
+        sendsPerAccount: { limit: 120, windowMs: 60_000 },
       },
+      serverKeys: null,
       inviteExpiryMs: 30 * 86_400_000,
       decoyPoolSize: 200,
       signInSlowdownMs: 3_000,
@@ -162,6 +175,8 @@ describe('settings from the environment', () => {
       RINGPOST_RATE_CLAIM_NAME_ADDRESS: '8/3h',
       RINGPOST_RATE_INVITE: '9/4h',
       RINGPOST_RATE_LOOKUP: '11/5m',
+      RINGPOST_RATE_SEND: '12/30s',
+      RINGPOST_SERVER_KEY: `v1:${'A'.repeat(43)}, v3:${'_'.repeat(43)}`,
       RINGPOST_INVITE_EXPIRY: '14d',
       RINGPOST_DECOY_POOL: '0',
       RINGPOST_LOG: '0',
@@ -194,7 +209,12 @@ describe('settings from the environment', () => {
         claimNamePerAddress: { limit: 8, windowMs: 3 * 3_600_000 },
         invitesPerAccount: { limit: 9, windowMs: 4 * 3_600_000 },
         lookupsPerAccount: { limit: 11, windowMs: 5 * 60_000 },
+        sendsPerAccount: { limit: 12, windowMs: 30_000 },
       },
+      serverKeys: [
+        { version: 1, key: new Uint8Array(32) },
+        { version: 3, key: new Uint8Array(32).fill(255) },
+      ],
       inviteExpiryMs: 14 * 86_400_000,
       decoyPoolSize: 0,
       signInSlowdownMs: 1_500,
@@ -222,6 +242,15 @@ describe('settings from the environment', () => {
     expect(configFromEnv({ DATABASE_URL: 'postgresql://u@db/ringpost' }).databaseUrl).toBe(
       'postgresql://u@db/ringpost',
     );
+  });
+
+  it('reads one bare server key as version 1, and never quotes a bad key in its message', () => {
+    expect(configFromEnv({ RINGPOST_SERVER_KEY: '_'.repeat(43) }).serverKeys).toEqual([
+      { version: 1, key: new Uint8Array(32).fill(255) },
+    ]);
+    const secret = `v1:${'S'.repeat(41)}`;
+    expect(() => configFromEnv({ RINGPOST_SERVER_KEY: secret })).toThrowError(/RINGPOST_SERVER_KEY/);
+    expect(() => configFromEnv({ RINGPOST_SERVER_KEY: secret })).not.toThrowError(/SSSS/);
   });
 
   it('takes numbers only as plain decimal digits', () => {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { isAllowedKeyBits, parseDuration, rules } from '../shared/rules';
 import { defaultConfig, type Config, type RateRule } from './config';
+import { parseServerKeys, type ServerKey } from './server-keys';
 
 // The only place that reads process.env. A bad value stops the server at start with a message naming the
 // variable, rather than running with a surprise default.
@@ -79,6 +80,21 @@ const proxyHops = z
     return hops;
   });
 
+/** `v1:KEY,v2:KEY`, each KEY 32 bytes in base64url; unset reads the key file in DATA_DIR. */
+const serverKeys = z
+  .string()
+  .optional()
+  .transform((text, ctx): ServerKey[] | null => {
+    if (text === undefined || text === '') return null;
+    const parsed = parseServerKeys(text);
+    if (typeof parsed === 'string') {
+      // The message never quotes the value: it is a secret.
+      ctx.addIssue({ code: 'custom', message: parsed });
+      return z.NEVER;
+    }
+    return parsed;
+  });
+
 const base = defaultConfig();
 
 /** Every setting Ringpost reads; the README's table lists the same names. */
@@ -120,6 +136,8 @@ export const settingsSchema = z.object({
   RINGPOST_RATE_CLAIM_NAME_ADDRESS: rate(base.rateLimits.claimNamePerAddress),
   RINGPOST_RATE_INVITE: rate(base.rateLimits.invitesPerAccount),
   RINGPOST_RATE_LOOKUP: rate(base.rateLimits.lookupsPerAccount),
+  RINGPOST_RATE_SEND: rate(base.rateLimits.sendsPerAccount),
+  RINGPOST_SERVER_KEY: serverKeys,
   RINGPOST_INVITE_EXPIRY: duration(base.inviteExpiryMs),
   RINGPOST_DECOY_POOL: integer(base.decoyPoolSize, 0, 100_000),
   RINGPOST_LOG: z
@@ -165,7 +183,9 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
       claimNamePerAddress: e.RINGPOST_RATE_CLAIM_NAME_ADDRESS,
       invitesPerAccount: e.RINGPOST_RATE_INVITE,
       lookupsPerAccount: e.RINGPOST_RATE_LOOKUP,
+      sendsPerAccount: e.RINGPOST_RATE_SEND,
     },
+    serverKeys: e.RINGPOST_SERVER_KEY,
     inviteExpiryMs: e.RINGPOST_INVITE_EXPIRY,
     decoyPoolSize: e.RINGPOST_DECOY_POOL,
     signInSlowdownMs: e.RINGPOST_SIGNIN_SLOWDOWN,

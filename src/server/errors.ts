@@ -36,13 +36,13 @@ export const nameAlreadySet = () =>
  * One answer for "not there" and "not yours", so ids and names cannot be probed: an invite someone else
  * holds reads exactly like one that never existed.
  */
-export const notFound = (what: 'invite' | 'ring member') =>
+export const notFound = (what: 'invite' | 'ring member' | 'message') =>
   new ApiError(404, 'not_found', `There is no such ${what}.`);
 
 export const termsRequired = () => new ApiError(409, 'terms_required', 'Accept the terms before inviting.');
 
-export const nameRequired = () =>
-  new ApiError(409, 'name_required', 'Choose your community name in Settings before inviting.');
+export const nameRequired = (before: 'inviting' | 'sending' = 'inviting') =>
+  new ApiError(409, 'name_required', `Choose your community name in Settings before ${before}.`);
 
 export const keyChanged = () =>
   new ApiError(

@@ -200,7 +200,7 @@ describe('the server on a socket', () => {
     await clock.untilTimers();
     await clock.advance(25_000);
     await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(received.join('')).toBe('retry: 1000\n\n: keep-alive\n\n');
+    expect(received.join('')).toBe('retry: 1000\n\nevent: keep-alive\ndata: 1\n\n');
     stream.destroy();
   });
 });

@@ -2,6 +2,7 @@ import type { Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { createApp } from './app';
+import { backgroundTasks } from './background';
 import { createAuthHasher } from './auth/auth-hash';
 import { clientAddressResolver } from './client-address';
 import { systemClock, type Clock } from './clock';
@@ -12,10 +13,12 @@ import { deleteExpiredSessions } from './db/sessions';
 import { rsaDecoyKeyGenerator } from './decoy-keys';
 import { createJobRunner, type Job } from './jobs';
 import { createLogger, type Logger } from './log';
+import { messageJobs } from './message-jobs';
 import { inProcessEventBus } from './push/event-bus';
 import { createPushStreams } from './push/push-streams';
 import { flexibleRateLimiter } from './rate-limit';
 import { ringJobs } from './ring-jobs';
+import { loadServerKeys, serverKeyring } from './server-keys';
 
 export interface RunningServer {
   port: number;
@@ -35,11 +38,14 @@ export async function startServer(
 ): Promise<RunningServer> {
   const log = options.log ?? createLogger();
   const clock = options.clock ?? systemClock;
+  // Before the store opens, so a bad key file stops the start with nothing left open.
+  const keyring = serverKeyring(loadServerKeys(config.serverKeys, config.dataDir));
   const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   const hasher = await createAuthHasher();
   const bus = inProcessEventBus(log);
   const streams = createPushStreams({ bus, clock, keepAliveMs: config.keepAliveMs, log });
   const decoyKeys = rsaDecoyKeyGenerator();
+  const tasks = backgroundTasks(log);
   // Ends a pool refill between batches at shutdown, so stopping never waits for a whole pool of keys.
   const stopping = new AbortController();
   const app = createApp({
@@ -53,6 +59,8 @@ export async function startServer(
     clientAddress: clientAddressResolver(config.trustProxyHops),
     log,
     decoyKeys,
+    keyring,
+    tasks,
   });
 
   const jobs: Job[] = [
@@ -65,6 +73,7 @@ export async function startServer(
       },
     },
     ...ringJobs({ db: store.db, clock, config, log, decoyKeys, signal: stopping.signal }),
+    ...messageJobs({ db: store.db, bus, clock, config, log, keyring }),
   ];
   if (store.kind === 'postgres') {
     jobs.push({
@@ -116,6 +125,7 @@ export async function startServer(
     clearInterval(sweepIdle);
     clearTimeout(deadline);
     await runner.stop();
+    await tasks.idle();
     await bus.close();
     await store.close();
     log.info('stopped');

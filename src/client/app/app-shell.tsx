@@ -1,6 +1,8 @@
 import { NavLink, Outlet } from 'react-router';
 import type { Account } from '../../shared/protocol/account';
 import { SignOutButton } from '../features/account/components/sign-out-button';
+import { useMessagingSession } from '../lib/messaging-session';
+import { dismissNotice, useNotices } from '../lib/notices';
 
 const TABS = [
   { to: '/settings', label: 'Settings' },
@@ -10,6 +12,8 @@ const TABS = [
 ] as const;
 
 export function AppShell({ account }: { account: Account }) {
+  useMessagingSession(account.name);
+  const notices = useNotices();
   return (
     <div className="shell">
       <header className="topbar">
@@ -29,6 +33,18 @@ export function AppShell({ account }: { account: Account }) {
         </div>
       </header>
       <main className="content">
+        {notices.length > 0 && (
+          <div role="alert" className="notices">
+            {notices.map((notice) => (
+              <p key={notice.id} className="alert alert-error notice">
+                {notice.text}{' '}
+                <button type="button" className="secondary" onClick={() => dismissNotice(notice.id)}>
+                  Dismiss
+                </button>
+              </p>
+            ))}
+          </div>
+        )}
         <Outlet />
       </main>
     </div>

@@ -68,7 +68,7 @@ function AppRoutes() {
             />
           }
         />
-        <Route path="/messages" element={<MessagesPage />} />
+        <Route path="/messages" element={<MessagesPage account={account} />} />
         <Route path="/history" element={<HistoryPage />} />
         <Route path="*" element={<Navigate to="/settings" replace />} />
       </Route>

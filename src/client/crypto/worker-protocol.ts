@@ -1,3 +1,4 @@
+import type { EnvelopeExpectation, EnvelopeV1, OpenedMessage } from '../../shared/crypto/envelope-v1';
 import type { KeyBackupV1 } from '../../shared/crypto/key-backup';
 import type { KeygenPath } from '../../shared/crypto/rsa-keygen';
 import { isAllowedKeyBits, type KeyBits } from '../../shared/rules';
@@ -64,6 +65,48 @@ export interface CheckBackupResult {
   fingerprint: string;
 }
 
+/** What sealing one message needs; the worker imports the keys and computes both fingerprints itself. */
+export interface SealEnvelopeParams {
+  text: string;
+  /** Normalized community names. */
+  from: string;
+  to: string;
+  /** The sender's clock, ms since the epoch. */
+  ts: number;
+  /** 16 bytes, base64url; the worker draws one when absent. */
+  id?: string;
+  /** The sender's non-extractable RSA-PSS-SHA-256 private key (DeviceKeys.signKey). */
+  signKey: CryptoKey;
+  /** The sender's own published SPKI, base64url: `wk.from` is wrapped for it. */
+  senderSpki: string;
+  /** The recipient's SPKI as served, base64url: `wk.to` is wrapped for it. */
+  recipientSpki: string;
+  /**
+   * The recipient's pinned fingerprint. When given, the worker refuses (fingerprint_mismatch) a served
+   * key that is not the pinned one, whatever the caller checked before.
+   */
+  recipientPin?: string;
+}
+
+export interface SealEnvelopeResult {
+  envelope: EnvelopeV1;
+}
+
+/** What opening one envelope needs; `expected` holds what the reader trusts (names and pinned keys). */
+export interface OpenEnvelopeParams {
+  /** As received or stored; the worker checks its shape. */
+  envelope: unknown;
+  /** The reader's non-extractable RSA-OAEP-SHA-256 private key (DeviceKeys.decryptKey). */
+  decryptKey: CryptoKey;
+  /** `recipient` for a received message, `sender` for one's own sent message. */
+  as: 'recipient' | 'sender';
+  /** The sender's SPKI, base64url; its fingerprint must be `expected.kidFrom`. */
+  senderSpki: string;
+  expected: EnvelopeExpectation;
+}
+
+export type OpenEnvelopeResult = OpenedMessage;
+
 // Guards check shape only, cheaply and without crypto code; the worker validates contents (base64url,
 // fingerprints, backups) with the shared crypto functions and answers bad input with an error reply.
 
@@ -106,6 +149,42 @@ function isBackupParams(value: unknown): value is BackupParams {
   );
 }
 
+function isSealEnvelopeParams(value: unknown): value is SealEnvelopeParams {
+  return (
+    isRecord(value) &&
+    typeof value.text === 'string' &&
+    typeof value.from === 'string' &&
+    typeof value.to === 'string' &&
+    typeof value.ts === 'number' &&
+    (value.id === undefined || typeof value.id === 'string') &&
+    isCryptoKeyLike(value.signKey) &&
+    typeof value.senderSpki === 'string' &&
+    typeof value.recipientSpki === 'string' &&
+    (value.recipientPin === undefined || typeof value.recipientPin === 'string')
+  );
+}
+
+function isEnvelopeExpectation(value: unknown): value is EnvelopeExpectation {
+  return (
+    isRecord(value) &&
+    typeof value.from === 'string' &&
+    typeof value.to === 'string' &&
+    typeof value.kidFrom === 'string' &&
+    typeof value.kidTo === 'string'
+  );
+}
+
+function isOpenEnvelopeParams(value: unknown): value is OpenEnvelopeParams {
+  return (
+    isRecord(value) &&
+    'envelope' in value &&
+    isCryptoKeyLike(value.decryptKey) &&
+    (value.as === 'recipient' || value.as === 'sender') &&
+    typeof value.senderSpki === 'string' &&
+    isEnvelopeExpectation(value.expected)
+  );
+}
+
 export const cryptoOperations = {
   /** Generates the keypair, its fingerprint and encrypted backup, and the non-extractable private keys. */
   activate: operation<ActivateParams, ActivateResult>(isActivateParams),
@@ -113,6 +192,10 @@ export const cryptoOperations = {
   restore: operation<RestoreParams, RestoreResult>(isBackupParams),
   /** Opens a key backup and checks it against the published key, then forgets it: a password check. */
   checkBackup: operation<CheckBackupParams, CheckBackupResult>(isBackupParams),
+  /** Seals one message as envelope v1 (shared/crypto/envelope-v1.ts), signed with the sender's key. */
+  sealEnvelope: operation<SealEnvelopeParams, SealEnvelopeResult>(isSealEnvelopeParams),
+  /** Checks and opens one envelope v1; every refusal is an `envelope_*` error ("could not be verified"). */
+  openEnvelope: operation<OpenEnvelopeParams, OpenEnvelopeResult>(isOpenEnvelopeParams),
 };
 
 export type CryptoOperations = SignaturesOf<typeof cryptoOperations>;

@@ -15,7 +15,7 @@ import { deleteDeviceKeys, loadDeviceKeys, storeDeviceKeys } from './device-keys
 // migration's worst failure is losing the private keys a user already has.
 
 /** What the app's schema is today; a new migration changes this list on purpose. */
-const CURRENT_STORES = ['keys', 'pins'];
+const CURRENT_STORES = ['keys', 'pins', 'outbox', 'messages'];
 const subtle = crypto.subtle;
 const opened: string[] = [];
 const message = new TextEncoder().encode('where did we last meet?');
@@ -107,6 +107,12 @@ function expectSchema(db: RingpostDatabase, version: number, stores: string[]) {
     expect(tx.objectStore(store).keyPath).toBe('accountName');
     expect(tx.objectStore(store).autoIncrement).toBe(false);
   }
+  // The outbox holds one record per message, keyed by envelope id and found by account.
+  const outbox = db.transaction('outbox').objectStore('outbox');
+  expect(outbox.keyPath).toBe('id');
+  expect(outbox.autoIncrement).toBe(false);
+  expect([...outbox.indexNames]).toEqual(['accountName']);
+  expect(outbox.index('accountName').keyPath).toBe('accountName');
 }
 
 afterEach(async () => {

@@ -1,11 +1,12 @@
 import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
+import type { MessageRecord } from './message-store';
+import type { OutboxItem } from './outbox/outbox-machine';
 import type { LocalPins } from './pins/pin-sync';
 
 // This browser's one IndexedDB database: every object store and every change to them lives here, as an
 // ordered list of migrations. A browser may hold a database of any earlier version, and its data (the
 // private keys above all) must survive each upgrade, so a released migration is never edited, reordered
-// or removed; a change is a new migration at the end of the list. Outbox, messages and read marks will
-// each come as one.
+// or removed; a change is a new migration at the end of the list. Read marks will come as one.
 
 /**
  * This browser's copy of the user's private keys: WebCrypto keys imported non-extractable in the crypto
@@ -31,6 +32,20 @@ export interface RingpostDb extends DBSchema {
   keys: { key: string; value: DeviceKeys };
   /** Since version 2: this browser's copy of the pinned fingerprints (lib/pins/pin-store.ts). */
   pins: { key: string; value: LocalPins };
+  /**
+   * Since version 3: messages sealed but not yet stored by the server (lib/outbox/outbox-store.ts), one
+   * record per envelope id, found by account.
+   */
+  outbox: { key: string; value: OutboxItem; indexes: { accountName: string } };
+  /**
+   * Since version 4: every message sent or received in this browser, still sealed (lib/message-store.ts),
+   * keyed by account and envelope id, listed by account in the sender's time order.
+   */
+  messages: {
+    key: [string, string];
+    value: MessageRecord;
+    indexes: { 'account-time': [string, number] };
+  };
 }
 
 export type RingpostDatabase = IDBPDatabase<RingpostDb>;
@@ -50,6 +65,17 @@ export const migrations: readonly Migration[] = [
   // 2: pinned fingerprints of Ring members, one record per account.
   (db) => {
     db.createObjectStore('pins', { keyPath: 'accountName' });
+  },
+  // 3: the outbox, keyed by envelope id; several accounts may each have messages waiting in one browser.
+  (db) => {
+    db.createObjectStore('outbox', { keyPath: 'id' }).createIndex('accountName', 'accountName');
+  },
+  // 4: messages, sealed as they arrived; the same id from two accounts of one browser stays two records.
+  (db) => {
+    db.createObjectStore('messages', { keyPath: ['accountName', 'id'] }).createIndex('account-time', [
+      'accountName',
+      'sentAt',
+    ]);
   },
 ];
 

@@ -1,16 +1,21 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { webCryptoEnv } from '../../shared/crypto/crypto-env';
 import { toBase64Url } from '../../shared/crypto/encoding';
+import type { EnvelopeV1 } from '../../shared/crypto/envelope-v1';
+import { fingerprintSpki } from '../../shared/crypto/fingerprint';
 import { forgeRsa } from '../../shared/crypto/forge-lib';
 import { sealKeyBackup } from '../../shared/crypto/key-backup';
 import { generateWithWebCrypto } from '../../shared/crypto/rsa-keygen';
-import { OAEP_PARAMS, importRsaPublicKeys } from '../../shared/crypto/webcrypto-keys';
+import { OAEP_PARAMS, importRsaPrivateKeys, importRsaPublicKeys } from '../../shared/crypto/webcrypto-keys';
+import { envelopeV1Schema } from '../../shared/protocol/messages';
 import {
   cryptoProtocol,
   type ActivateParams,
   type ActivateResult,
   type BackupParams,
   type CryptoReply,
+  type OpenEnvelopeParams,
+  type SealEnvelopeParams,
 } from '../crypto/worker-protocol';
 import { handleCryptoMessage, type CryptoWorkerEnv } from './crypto-handler';
 
@@ -244,5 +249,128 @@ describe('handleCryptoMessage: checkBackup', () => {
       fingerprint: params.fingerprint,
     });
     expect(await check({ backup: foreign })).toBe('key_mismatch');
+  });
+});
+
+describe('handleCryptoMessage: sealEnvelope and openEnvelope', () => {
+  interface TestParty {
+    name: string;
+    spki: string;
+    fingerprint: string;
+    decryptKey: CryptoKey;
+    signKey: CryptoKey;
+  }
+
+  async function party(name: string, bits: 1024 | 2048): Promise<TestParty> {
+    const keys = await generateWithWebCrypto(env, bits);
+    return {
+      name,
+      spki: toBase64Url(keys.spki),
+      fingerprint: await fingerprintSpki(env, keys.spki),
+      ...(await importRsaPrivateKeys(env, keys.pkcs8)),
+    };
+  }
+
+  let alice: TestParty;
+  let bob: TestParty;
+  beforeAll(async () => {
+    [alice, bob] = await Promise.all([party('alice', 1024), party('bob', 2048)]);
+  });
+
+  const sealParams = (changes: Partial<SealEnvelopeParams> = {}): SealEnvelopeParams => ({
+    text: 'hello \u{1F30D}',
+    from: alice.name,
+    to: bob.name,
+    ts: 1_767_225_600_000,
+    signKey: alice.signKey,
+    senderSpki: alice.spki,
+    recipientSpki: bob.spki,
+    recipientPin: bob.fingerprint,
+    ...changes,
+  });
+
+  const openParams = (envelope: unknown, changes: Partial<OpenEnvelopeParams> = {}): OpenEnvelopeParams => ({
+    envelope,
+    decryptKey: bob.decryptKey,
+    as: 'recipient',
+    senderSpki: alice.spki,
+    expected: { from: alice.name, to: bob.name, kidFrom: alice.fingerprint, kidTo: bob.fingerprint },
+    ...changes,
+  });
+
+  async function sealed(changes: Partial<SealEnvelopeParams> = {}): Promise<EnvelopeV1> {
+    const replies = await send(request(11, 'sealEnvelope', sealParams(changes)));
+    const last = replies.at(-1);
+    if (last?.kind !== 'result' || last.type !== 'sealEnvelope') throw new Error(JSON.stringify(last));
+    return last.result.envelope;
+  }
+
+  it('seals an envelope the server accepts, naming both keys by fingerprint', async () => {
+    const envelope = await sealed({ id: 'AAECAwQFBgcICQoLDA0ODw' });
+    expect(envelopeV1Schema.safeParse(envelope).success).toBe(true);
+    expect(envelope).toMatchObject({
+      v: 1,
+      id: 'AAECAwQFBgcICQoLDA0ODw',
+      from: 'alice',
+      to: 'bob',
+      ts: 1_767_225_600_000,
+      kid: { from: alice.fingerprint, to: bob.fingerprint },
+    });
+  });
+
+  it('opens it as the recipient and as the sender, through a structured clone', async () => {
+    const envelope = structuredClone(await sealed());
+    const expected = {
+      id: envelope.id,
+      from: 'alice',
+      to: 'bob',
+      ts: 1_767_225_600_000,
+      text: 'hello \u{1F30D}',
+    };
+    expect(await send(request(12, 'openEnvelope', openParams(envelope)))).toEqual([
+      { kind: 'result', id: 12, ok: true, type: 'openEnvelope', result: expected },
+    ]);
+    const asSender = openParams(envelope, { as: 'sender', decryptKey: alice.decryptKey });
+    expect(await send(request(13, 'openEnvelope', asSender))).toEqual([
+      { kind: 'result', id: 13, ok: true, type: 'openEnvelope', result: expected },
+    ]);
+  });
+
+  it('refuses to seal for a key that is not the pin, a bad key, a foreign signing key or a bad text', async () => {
+    const seal = (changes: Partial<SealEnvelopeParams>) =>
+      errorCodeOf(request(14, 'sealEnvelope', sealParams(changes)));
+    expect(await seal({ recipientPin: 'ab'.repeat(32) })).toBe('fingerprint_mismatch');
+    expect(await seal({ recipientSpki: '***' })).toBe('invalid_public_key');
+    expect(await seal({ senderSpki: toBase64Url(new Uint8Array([1, 2, 3])) })).toBe('invalid_public_key');
+    expect(await seal({ signKey: bob.signKey })).toBe('key_mismatch');
+    expect(await seal({ text: 'x'.repeat(161) })).toBe('message_text_invalid');
+    expect(await seal({ from: 'Alice' })).toBe('envelope_malformed');
+  });
+
+  it('refuses to open with a sender key that is not the pin, and every altered envelope', async () => {
+    const envelope = await sealed();
+    const open = (value: unknown, changes: Partial<OpenEnvelopeParams> = {}) =>
+      errorCodeOf(request(15, 'openEnvelope', openParams(value, changes)));
+    expect(await open(envelope, { senderSpki: bob.spki })).toBe('envelope_mismatch');
+    expect(await open(envelope, { senderSpki: '***' })).toBe('invalid_public_key');
+    expect(await open({ ...envelope, ts: envelope.ts + 1 })).toBe('envelope_signature_invalid');
+    expect(await open({ ...envelope, to: 'carol' })).toBe('envelope_mismatch');
+    expect(await open({ ...envelope, v: 2 })).toBe('envelope_version_unsupported');
+    expect(await open({ ...envelope, ct: 'AAAA' })).toBe('envelope_malformed');
+    expect(await open(envelope, { decryptKey: alice.decryptKey })).toBe('envelope_unopenable');
+  });
+
+  it('answers malformed params with bad_request', async () => {
+    const noKey: Record<string, unknown> = { ...openParams({}) };
+    delete noKey.decryptKey;
+    const bad: unknown[] = [
+      { id: 16, type: 'sealEnvelope', params: { ...sealParams(), signKey: 'key' } },
+      { id: 16, type: 'sealEnvelope', params: { ...sealParams(), ts: '1' } },
+      { id: 16, type: 'sealEnvelope', params: { ...sealParams(), id: 5 } },
+      { id: 16, type: 'openEnvelope', params: { ...openParams({}), as: 'reader' } },
+      { id: 16, type: 'openEnvelope', params: { ...openParams({}), expected: { from: 'alice' } } },
+      { id: 16, type: 'openEnvelope', params: noKey },
+    ];
+    for (const data of bad) expect(await errorCodeOf(data), JSON.stringify(data)).toBe('bad_request');
   });
 });

@@ -1,6 +1,7 @@
 import type { CryptoEnv } from '../../shared/crypto/crypto-env';
 import { CryptoError } from '../../shared/crypto/crypto-error';
 import { bytesEqual, fromBase64Url, toBase64Url } from '../../shared/crypto/encoding';
+import { openEnvelope, sealEnvelope, verifyEnvelopeSignature } from '../../shared/crypto/envelope-v1';
 import { fingerprintSpki } from '../../shared/crypto/fingerprint';
 import { openKeyBackup, sealKeyBackup } from '../../shared/crypto/key-backup';
 import { publicKeyFromPkcs8 } from '../../shared/crypto/public-key';
@@ -15,8 +16,12 @@ import {
   type CheckBackupParams,
   type CheckBackupResult,
   type CryptoOperations,
+  type OpenEnvelopeParams,
+  type OpenEnvelopeResult,
   type RestoreParams,
   type RestoreResult,
+  type SealEnvelopeParams,
+  type SealEnvelopeResult,
 } from '../crypto/worker-protocol';
 import { createMessageHandler, type HandlerContext, type OperationHandlers } from './operation-handler';
 
@@ -114,11 +119,79 @@ function checkBackup(env: CryptoWorkerEnv, params: CheckBackupParams): Promise<C
   return withOpenedBackup(env, params, () => Promise.resolve({ fingerprint: params.fingerprint }));
 }
 
+function spkiBytes(base64url: string, whose: string): Uint8Array<ArrayBuffer> {
+  try {
+    return fromBase64Url(base64url);
+  } catch (cause) {
+    throw new CryptoError('invalid_public_key', `The ${whose} public key is not base64url.`, { cause });
+  }
+}
+
+/**
+ * Seals one message. The fingerprints in `kid` are computed here from the very SPKI bytes the keys are
+ * imported from, so an envelope can never name one key and be wrapped for another.
+ */
+async function sealEnvelopeHandler(
+  env: CryptoWorkerEnv,
+  params: SealEnvelopeParams,
+): Promise<SealEnvelopeResult> {
+  const senderSpki = spkiBytes(params.senderSpki, "sender's");
+  const recipientSpki = spkiBytes(params.recipientSpki, "recipient's");
+  const [sender, recipient, senderFingerprint, recipientFingerprint] = await Promise.all([
+    importRsaPublicKeys(env, senderSpki),
+    importRsaPublicKeys(env, recipientSpki),
+    fingerprintSpki(env, senderSpki),
+    fingerprintSpki(env, recipientSpki),
+  ]);
+  if (params.recipientPin !== undefined && recipientFingerprint !== params.recipientPin) {
+    throw new CryptoError('fingerprint_mismatch', "The recipient's key is not the pinned one.");
+  }
+  const envelope = await sealEnvelope(env, {
+    id: params.id,
+    from: params.from,
+    to: params.to,
+    ts: params.ts,
+    text: params.text,
+    senderSignKey: params.signKey,
+    senderPublicKey: sender.encryptKey,
+    recipientPublicKey: recipient.encryptKey,
+    senderFingerprint,
+    recipientFingerprint,
+  });
+  // Checked before it leaves (a fraction of a millisecond): a signing key that is not the sender SPKI's
+  // would make messages nobody can verify, and a faulty RSA signature can leak the private key.
+  if (!(await verifyEnvelopeSignature(env, envelope, sender.verifyKey))) {
+    throw new CryptoError('key_mismatch', "The signing key does not belong to the sender's public key.");
+  }
+  return { envelope };
+}
+
+/** Opens one envelope with the sender's key, which must be the pinned one the caller expects. */
+async function openEnvelopeHandler(
+  env: CryptoWorkerEnv,
+  params: OpenEnvelopeParams,
+): Promise<OpenEnvelopeResult> {
+  const senderSpki = spkiBytes(params.senderSpki, "sender's");
+  if ((await fingerprintSpki(env, senderSpki)) !== params.expected.kidFrom) {
+    throw new CryptoError('envelope_mismatch', "The sender's key is not the pinned one.");
+  }
+  const { verifyKey } = await importRsaPublicKeys(env, senderSpki);
+  return openEnvelope(env, {
+    envelope: params.envelope,
+    decryptKey: params.decryptKey,
+    as: params.as,
+    senderVerifyKey: verifyKey,
+    expected: params.expected,
+  });
+}
+
 /** One handler per entry of `cryptoOperations`; leaving one out is a type error. */
 export const cryptoHandlers: OperationHandlers<CryptoOperations, CryptoWorkerEnv> = {
   activate,
   restore,
   checkBackup,
+  sealEnvelope: sealEnvelopeHandler,
+  openEnvelope: openEnvelopeHandler,
 };
 
 /** Answers one message with progress replies and then exactly one result or error reply. Never throws. */

@@ -66,3 +66,13 @@ export async function communityNameTaken(db: Db, communityName: string): Promise
     .executeTakeFirst();
   return row !== undefined;
 }
+
+/** The account holding `communityName`, or null. */
+export async function findAccountIdByCommunityName(db: Db, communityName: string): Promise<string | null> {
+  const row = await db
+    .selectFrom('identities')
+    .select('account_id')
+    .where('community_name', '=', communityName)
+    .executeTakeFirst();
+  return row?.account_id ?? null;
+}

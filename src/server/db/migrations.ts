@@ -4,6 +4,7 @@ import {
   type Migration,
   type MigrationProvider,
   Migrator,
+  PostgresAdapter,
 } from 'kysely';
 
 // One set of migrations for SQLite and PostgreSQL: only types both understand (text, bigint, integer).
@@ -118,6 +119,67 @@ const migrations: Record<string, Migration> = {
         .addColumn('blob', 'text', (col) => col.notNull())
         .addColumn('version', 'integer', (col) => col.notNull())
         .addColumn('updated_at', 'bigint', (col) => col.notNull())
+        .execute();
+    },
+  },
+  '0005_messages_and_events': {
+    async up(db: Kysely<unknown>) {
+      const account = (col: ColumnDefinitionBuilder) =>
+        col.notNull().references('accounts.id').onDelete('cascade');
+      await db.schema
+        .createTable('messages')
+        // The envelope's own id: the sender's browser makes it, so it is unique per sender only.
+        .addColumn('id', 'text', (col) => col.notNull())
+        .addColumn('sender_id', 'text', account)
+        .addColumn('recipient_name', 'text', (col) => col.notNull())
+        // Null when the message was accepted and dropped (unknown name, decoy, not allowed): the row is kept
+        // so a repeated id gets the first answer, and it expires like any other.
+        .addColumn('recipient_id', 'text', (col) => col.references('accounts.id').onDelete('cascade'))
+        // The envelope's JSON under the server key (AES-256-GCM); '' once the content is destroyed.
+        .addColumn('sealed', 'text', (col) => col.notNull())
+        .addColumn('key_version', 'integer', (col) => col.notNull())
+        .addColumn('accepted_at', 'bigint', (col) => col.notNull())
+        .addColumn('expires_at', 'bigint', (col) => col.notNull())
+        .addColumn('delivered_at', 'bigint')
+        .addColumn('failed_at', 'bigint')
+        .addColumn('fail_reason', 'text')
+        .addPrimaryKeyConstraint('messages_pk', ['sender_id', 'id'])
+        .execute();
+      // The recipient's pending list and acknowledgements; the hold sweep; the retention sweep.
+      await db.schema
+        .createIndex('messages_recipient')
+        .on('messages')
+        .columns(['recipient_id', 'accepted_at'])
+        .execute();
+      await db.schema.createIndex('messages_expires_at').on('messages').column('expires_at').execute();
+      await db.schema.createIndex('messages_accepted_at').on('messages').column('accepted_at').execute();
+
+      // The push channel's log. One sequence for every account, so an SSE id is a plain number. SQLite and
+      // PostgreSQL spell an auto-numbered key differently and Kysely has no common form for it: SQLite's
+      // `integer primary key autoincrement` never reuses a number after a delete (the retention sweep
+      // deletes), PostgreSQL's identity column never does either.
+      const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
+      await db.schema
+        .createTable('events')
+        .addColumn('seq', postgres ? 'bigint' : 'integer', (col) =>
+          postgres ? col.primaryKey().generatedAlwaysAsIdentity() : col.primaryKey().autoIncrement(),
+        )
+        .addColumn('account_id', 'text', account)
+        .addColumn('type', 'text', (col) => col.notNull())
+        .addColumn('payload', 'text', (col) => col.notNull())
+        .addColumn('created_at', 'bigint', (col) => col.notNull())
+        .execute();
+      await db.schema.createIndex('events_account_seq').on('events').columns(['account_id', 'seq']).execute();
+      await db.schema.createIndex('events_created_at').on('events').column('created_at').execute();
+      // One row per account, locked by every transaction that appends to its log: on PostgreSQL a number is
+      // taken when the row is inserted, not when it commits, so without this a later number could become
+      // visible before an earlier one and a browser resuming after it would never see the earlier event.
+      await db.schema
+        .createTable('event_heads')
+        .addColumn('account_id', 'text', (col) =>
+          col.primaryKey().references('accounts.id').onDelete('cascade'),
+        )
+        .addColumn('appended_at', 'bigint', (col) => col.notNull())
         .execute();
     },
   },

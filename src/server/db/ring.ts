@@ -1,4 +1,5 @@
-import type { Db } from './schema';
+import type { ExpressionBuilder } from 'kysely';
+import type { Database, Db } from './schema';
 
 // The Ring of Trust's data (DESIGN §1.4, §5): terms, invites addressed to names, mutual membership and the
 // sealed pin blob. Routes decide who may ask; these functions hold the conditions that keep a decline
@@ -419,4 +420,57 @@ export async function putPins(
     .returning('version')
     .executeTakeFirst();
   return updated?.version ?? null;
+}
+
+/**
+ * The account a message from `from` to `toName` may go to, or null: a Ring member of the sender, or either
+ * side of an invite between them that is still pending (not declined, withdrawn or expired), for the
+ * verification messages of DESIGN §1.4. One query whatever the name, so a drop costs what a delivery does.
+ */
+export async function mayWrite(
+  db: Db,
+  from: { id: string; name: string },
+  toName: string,
+  now: number,
+): Promise<string | null> {
+  const pending = (eb: ExpressionBuilder<Database, 'invites'>) =>
+    eb.and([
+      eb('invites.declined_at', 'is', null),
+      eb('invites.withdrawn_at', 'is', null),
+      eb('invites.expires_at', '>', now),
+    ]);
+  const row = await db
+    .selectFrom('identities')
+    .select('identities.account_id as accountId')
+    .where('identities.community_name', '=', toName)
+    .where('identities.account_id', '!=', from.id)
+    .where((eb) =>
+      eb.or([
+        eb.exists(
+          eb
+            .selectFrom('ring_members')
+            .select('ring_members.member_id')
+            .where('ring_members.owner_id', '=', from.id)
+            .whereRef('ring_members.member_id', '=', 'identities.account_id'),
+        ),
+        eb.exists(
+          eb
+            .selectFrom('invites')
+            .select('invites.id')
+            .where('invites.from_account_id', '=', from.id)
+            .where('invites.to_name', '=', toName)
+            .where(pending),
+        ),
+        eb.exists(
+          eb
+            .selectFrom('invites')
+            .select('invites.id')
+            .whereRef('invites.from_account_id', '=', 'identities.account_id')
+            .where('invites.to_name', '=', from.name)
+            .where(pending),
+        ),
+      ]),
+    )
+    .executeTakeFirst();
+  return row?.accountId ?? null;
 }

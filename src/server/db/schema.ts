@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import type { Generated, Kysely } from 'kysely';
 
 // Times are integer milliseconds since the epoch in both stores (bigint in PostgreSQL, parsed back to
 // number by the pool), so the clock the app is given is the only source of time.
@@ -103,7 +103,50 @@ export interface RateLimitsTable {
   expire: number | null;
 }
 
+/**
+ * One sent message, held until its recipient acknowledges it or the hold runs out. Keyed by sender and the
+ * envelope's id, which makes a resend idempotent. The envelope itself is only ever stored sealed.
+ */
+export interface MessagesTable {
+  /** The envelope's id (16 random bytes from the sender's browser, base64url). */
+  id: string;
+  sender_id: string;
+  /** The envelope's `to`, a normalized community name. */
+  recipient_name: string;
+  /** Null when the message was accepted and dropped: unknown name, decoy, or someone the sender may not write to. */
+  recipient_id: string | null;
+  /** base64url(iv ‖ AES-256-GCM ciphertext ‖ tag) of the envelope's JSON under the server key; '' once destroyed. */
+  sealed: string;
+  /** Which server key sealed it. */
+  key_version: number;
+  accepted_at: number;
+  /** accepted_at + the hold. */
+  expires_at: number;
+  delivered_at: number | null;
+  failed_at: number | null;
+  fail_reason: string | null;
+}
+
+/** The push channel's log: what each account was sent, numbered for `Last-Event-ID`. */
+export interface EventsTable {
+  seq: Generated<number>;
+  account_id: string;
+  type: string;
+  /** The event's JSON; for a message, only a reference to its row (the envelope stays sealed there). */
+  payload: string;
+  created_at: number;
+}
+
+/** Locked by each append to an account's log, so its events commit in the order of their numbers. */
+export interface EventHeadsTable {
+  account_id: string;
+  appended_at: number;
+}
+
 export interface Database {
+  messages: MessagesTable;
+  events: EventsTable;
+  event_heads: EventHeadsTable;
   accounts: AccountsTable;
   sessions: SessionsTable;
   identities: IdentitiesTable;

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { ServerEvent } from '../../shared/protocol/events';
+import { randomBytes } from 'node:crypto';
+import { manualClock } from '../clock';
+import { insertAccount } from '../db/accounts';
 import { transact } from '../db/transaction';
 import { memoryLogger } from '../log';
 import { storeTargets, useTestStore } from '../testing/test-app';
@@ -15,10 +18,10 @@ describe('the in-process event bus', () => {
     const stopA1 = bus.subscribe('a', () => got.push('a1'));
     bus.subscribe('a', () => got.push('a2'));
     bus.subscribe('b', () => got.push('b'));
-    bus.publish('a', event);
+    bus.publish('a', event, 1);
     expect(got).toEqual(['a1', 'a2']);
     stopA1();
-    bus.publish('a', event);
+    bus.publish('a', event, 1);
     expect(got).toEqual(['a1', 'a2', 'a2']);
   });
 
@@ -30,7 +33,7 @@ describe('the in-process event bus', () => {
       throw new Error('socket gone');
     });
     bus.subscribe('a', () => got.push('second'));
-    bus.publish('a', event);
+    bus.publish('a', event, 1);
     expect(got).toEqual(['second']);
     expect(lines.filter((line) => line.level === 'error')).toHaveLength(1);
   });
@@ -42,11 +45,15 @@ describe.each(storeTargets())('events queued in a transaction on $kind', (target
   it('go out after the commit, and never after a rollback', async () => {
     const { log } = memoryLogger();
     const bus = inProcessEventBus(log);
+    const publisher = { bus, clock: manualClock() };
     const seen: string[] = [];
-    bus.subscribe('u', () => seen.push('event'));
+    // Each event is logged under its account, so the account must exist.
+    const u = `u-${randomBytes(6).toString('hex')}`;
+    await insertAccount(store().db, { id: u, name: u, authHash: 'x', kdfIterations: 600_000, createdAt: 0 });
+    bus.subscribe(u, () => seen.push('event'));
 
-    await transact(store().db, bus, async (trx, events) => {
-      events.emit('u', event);
+    await transact(store().db, publisher, async (trx, events) => {
+      events.emit(u, event);
       // Not yet: the write could still roll back.
       expect(seen).toEqual([]);
       await trx.deleteFrom('sessions').where('token_hash', '=', 'none').execute();
@@ -54,8 +61,8 @@ describe.each(storeTargets())('events queued in a transaction on $kind', (target
     expect(seen).toEqual(['event']);
 
     await expect(
-      transact(store().db, bus, async (trx, events) => {
-        events.emit('u', event);
+      transact(store().db, publisher, async (trx, events) => {
+        events.emit(u, event);
         await trx.deleteFrom('sessions').where('token_hash', '=', 'none').execute();
         throw new Error('rolled back');
       }),

@@ -42,13 +42,13 @@ describe('push streams', () => {
     const bob = recordingSink();
     streams.open('alice', alice.sink);
     streams.open('bob', bob.sink);
-    bus.publish('alice', { type: 'identity.updated' });
+    bus.publish('alice', { type: 'identity.updated' }, 7);
     expect(await alice.read()).toBe(
-      'retry: 1000\n\nevent: identity.updated\ndata: {"type":"identity.updated"}\n\n',
+      'retry: 1000\n\nid: 7\nevent: identity.updated\ndata: {"type":"identity.updated"}\n\n',
     );
     expect(await bob.read()).toBe('retry: 1000\n\n');
     await clock.advance(25_000);
-    expect(await bob.read()).toBe('retry: 1000\n\n: keep-alive\n\n');
+    expect(await bob.read()).toBe('retry: 1000\n\nevent: keep-alive\ndata: 1\n\n');
     expect(streams.count()).toBe(2);
   });
 
@@ -59,7 +59,7 @@ describe('push streams', () => {
     await body.cancel();
     expect(streams.count()).toBe(0);
     expect(clock.pendingTimers()).toBe(0);
-    bus.publish('carol', { type: 'identity.updated' });
+    bus.publish('carol', { type: 'identity.updated' }, 1);
   });
 
   it('end every stream with a reconnect hint on shutdown, and turn new ones away', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { sseComment, sseFrame } from './sse';
+import { sseFrame } from './sse';
 
 describe('SSE framing', () => {
   it('writes fields as lines and ends the event with a blank line', () => {
@@ -18,7 +18,5 @@ describe('SSE framing', () => {
   it('refuses a line break in a single-line field, which would forge another field', () => {
     expect(() => sseFrame({ id: '1\ndata: forged' })).toThrow(/line breaks/);
     expect(() => sseFrame({ event: 'a\rb' })).toThrow(/line breaks/);
-    expect(() => sseComment('x\ny')).toThrow(/line breaks/);
-    expect(sseComment('keep-alive')).toBe(': keep-alive\n\n');
   });
 });

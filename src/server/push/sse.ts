@@ -1,5 +1,5 @@
 // Server-Sent Events framing (WHATWG HTML, "Server-sent events"): fields are lines, an event ends with a
-// blank line, and a line starting with ':' is a comment the browser ignores (used as the heartbeat).
+// blank line, and a line starting with ':' is a comment the browser ignores.
 
 export interface SseFields {
   id?: string;
@@ -25,8 +25,4 @@ export function sseFrame(fields: SseFields): string {
     for (const line of fields.data.split(/\r\n|\r|\n/)) frame += `data: ${line}\n`;
   }
   return `${frame}\n`;
-}
-
-export function sseComment(text: string): string {
-  return `: ${singleLine('comment', text)}\n\n`;
 }

@@ -13,7 +13,7 @@ import { jsonBody } from '../middleware/validate';
 import { accountView } from './account-view';
 
 export function accountRoutes(deps: AppDeps) {
-  const { store, clock, config, bus, hasher } = deps;
+  const { store, clock, config, hasher } = deps;
   return new Hono<AppEnv>().post(
     '/',
     rateLimit(deps.rateLimiter, config.rateLimits.signUpPerAddress, (c) => {
@@ -38,7 +38,7 @@ export function accountRoutes(deps: AppDeps) {
         createdAt: now,
       };
       // The account and its first session are one write: a failure leaves neither behind.
-      const token = await transact(store.db, bus, async (trx) => {
+      const token = await transact(store.db, deps, async (trx) => {
         if ((await insertAccount(trx, account)) === 'name_taken') return null;
         return createSession(trx, account.id, now, config.sessionTtlMs);
       });

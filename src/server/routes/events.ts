@@ -1,24 +1,45 @@
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import { nodeBindings, requireAccount, type AppDeps, type AppEnv } from '../app-env';
+import { streamReplay } from '../messaging';
 import { securityHeaderValues } from '../middleware/security-headers';
 import { EVENT_STREAM_HEADERS, nodeResponseSink, webStreamSink } from '../push/sinks';
 
 /**
- * The push channel (DESIGN §3): Server-Sent Events for the signed-in user, with a heartbeat. Under Node
- * the stream is written straight to the socket's response; in-process it is a Web stream.
+ * The browser's Last-Event-ID: the header EventSource sends on a reconnect, or `?lastEventId=` for a
+ * stream opened anew (a page reload) that wants to resume. Anything that is not a number starts afresh.
+ */
+function lastEventIdOf(c: Context<AppEnv>): number | null {
+  const raw = c.req.header('Last-Event-ID') ?? c.req.query('lastEventId');
+  if (raw === undefined || !/^\d{1,15}$/.test(raw.trim())) return null;
+  return Number(raw.trim());
+}
+
+/**
+ * The push channel (DESIGN §3): Server-Sent Events for the signed-in user, with a heartbeat and ids to
+ * resume from. Under Node the stream is written straight to the socket's response; in-process it is a Web
+ * stream.
  */
 export function eventRoutes(deps: AppDeps) {
   const headers = { ...securityHeaderValues({ hsts: deps.config.secureCookies }), ...EVENT_STREAM_HEADERS };
+  const messaging = {
+    db: deps.store.db,
+    bus: deps.bus,
+    clock: deps.clock,
+    config: deps.config,
+    keyring: deps.keyring,
+  };
   return new Hono<AppEnv>().get('/', (c) => {
     const account = requireAccount(c);
+    const lastEventId = lastEventIdOf(c);
+    const replay = () => streamReplay(messaging, account.id, lastEventId);
     const { outgoing } = nodeBindings(c);
     if (outgoing) {
-      deps.streams.open(account.id, nodeResponseSink(outgoing, headers));
+      deps.streams.open(account.id, nodeResponseSink(outgoing, headers), replay);
       return RESPONSE_ALREADY_SENT;
     }
     const { sink, body } = webStreamSink();
-    deps.streams.open(account.id, sink);
+    deps.streams.open(account.id, sink, replay);
     return c.body(body, 200, headers);
   });
 }

@@ -13,6 +13,7 @@ import {
 import { requireAccount, type AppDeps, type AppEnv } from '../app-env';
 import { addressBucket } from '../client-address';
 import { claimCommunityName, findIdentity, insertIdentity, type IdentityRecord } from '../db/identities';
+import { notify } from '../db/transaction';
 import { ApiError, invalidRequest, nameAlreadySet, nameUnavailable } from '../errors';
 import { rateLimit } from '../middleware/rate-limit';
 import { jsonBody } from '../middleware/validate';
@@ -57,7 +58,7 @@ async function checkPublicKey(publicKey: string, fingerprint: string, keyBits: n
 }
 
 export function identityRoutes(deps: AppDeps) {
-  const { store, clock, config, bus, rateLimiter } = deps;
+  const { store, clock, config, rateLimiter } = deps;
   return new Hono<AppEnv>()
     .get('/', async (c) => {
       const account = requireAccount(c);
@@ -87,7 +88,7 @@ export function identityRoutes(deps: AppDeps) {
         throw new ApiError(409, 'key_in_use', 'This public key is already in use. Activate Sharing again.');
       }
       // The insert has committed on its own, so the other browsers of the account may be told now.
-      bus.publish(account.id, { type: 'identity.updated' });
+      await notify(store.db, deps, account.id, { type: 'identity.updated' });
       return c.json({ identity: toIdentity(row) } satisfies IdentityResponse, 201);
     })
     .post(
@@ -109,7 +110,7 @@ export function identityRoutes(deps: AppDeps) {
         const claim = await claimCommunityName(store.db, account.id, communityName, clock.now());
         switch (claim.outcome) {
           case 'claimed':
-            bus.publish(account.id, { type: 'identity.updated' });
+            await notify(store.db, deps, account.id, { type: 'identity.updated' });
             return c.json({ identity: toIdentity(claim.identity) } satisfies IdentityResponse);
           case 'not_activated':
             throw new ApiError(409, 'not_activated', 'Activate Sharing before choosing a community name.');

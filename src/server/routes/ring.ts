@@ -38,7 +38,9 @@ import {
   type MemberRecord,
   type ReceivedInviteRecord,
 } from '../db/ring';
-import { transact } from '../db/transaction';
+import { notify, transact } from '../db/transaction';
+import { afterAnswer } from '../background';
+import { tellInvitee } from '../invite-notices';
 import { keyChanged, nameRequired, notFound, pinsConflict, termsRequired } from '../errors';
 import { rateLimit } from '../middleware/rate-limit';
 import { jsonBody } from '../middleware/validate';
@@ -81,7 +83,7 @@ function inviteIdParam(raw: string): string {
 }
 
 export function ringRoutes(deps: AppDeps) {
-  const { store, clock, config, bus, rateLimiter } = deps;
+  const { store, clock, config, rateLimiter } = deps;
 
   /** The caller's community name, or null before it claimed one (then no invite can be addressed to it). */
   const ownName = async (accountId: string) =>
@@ -118,13 +120,13 @@ export function ringRoutes(deps: AppDeps) {
         const account = requireAccount(c);
         const { version } = c.req.valid('json');
         const { acceptedAt, first } = await acceptTerms(store.db, account.id, version, clock.now());
-        if (first) bus.publish(account.id, RING_UPDATED);
+        if (first) await notify(store.db, deps, account.id, RING_UPDATED);
         return c.json({ termsAcceptedAt: acceptedAt } satisfies TermsResponse);
       })
       /**
        * The enumeration rule: after the checks on the inviter, one upsert whatever the name, and the same
-       * 202 with the same fields. Nothing here reads the invitee's side, and nobody but the inviter's own
-       * browsers is told; the invitee sees the invite the next time their People tab asks.
+       * 202 with the same fields. Nothing here reads the invitee's side. Only once the answer has gone is
+       * the name looked up, and a real invitee who would see the invite told (`invite.received`).
        */
       .post(
         '/invites',
@@ -144,7 +146,10 @@ export function ringRoutes(deps: AppDeps) {
             now,
             expiresAt: now + config.inviteExpiryMs,
           });
-          bus.publish(account.id, RING_UPDATED);
+          await notify(store.db, deps, account.id, RING_UPDATED);
+          afterAnswer(c, deps.tasks, 'invite-notice', () =>
+            tellInvitee(deps, { inviteId: invite.id, toName: communityName }),
+          );
           return c.json({ invite } satisfies InviteResponse, 202);
         },
       )
@@ -152,7 +157,7 @@ export function ringRoutes(deps: AppDeps) {
         const account = requireAccount(c);
         const id = inviteIdParam(c.req.param('id'));
         if (!(await withdrawInvite(store.db, account.id, id, clock.now()))) throw notFound('invite');
-        bus.publish(account.id, RING_UPDATED);
+        await notify(store.db, deps, account.id, RING_UPDATED);
         return c.body(null, 204);
       })
       .post('/invites/:id/accept', jsonBody(acceptInviteRequestSchema), async (c) => {
@@ -167,7 +172,7 @@ export function ringRoutes(deps: AppDeps) {
         if (invite.fingerprint !== fingerprint) throw keyChanged();
 
         const inviter = { id: invite.fromAccountId, name: invite.communityName };
-        const membership = await transact(store.db, bus, async (trx, events) => {
+        const membership = await transact(store.db, deps, async (trx, events) => {
           const added = await acceptInvite(trx, {
             inviteId: id,
             inviter,
@@ -205,7 +210,7 @@ export function ringRoutes(deps: AppDeps) {
         const member =
           parsed.success && name !== null ? await findMemberByName(store.db, account.id, parsed.data) : null;
         if (name === null || member === null) throw notFound('ring member');
-        const removed = await transact(store.db, bus, async (trx, events) => {
+        const removed = await transact(store.db, deps, async (trx, events) => {
           const gone = await removeMember(
             trx,
             { id: account.id, name },
@@ -232,7 +237,7 @@ export function ringRoutes(deps: AppDeps) {
           now: clock.now(),
         });
         if (version === null) throw pinsConflict();
-        bus.publish(account.id, RING_UPDATED);
+        await notify(store.db, deps, account.id, RING_UPDATED);
         return c.json({ version } satisfies PutPinsResponse);
       })
   );

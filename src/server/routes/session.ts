@@ -18,7 +18,7 @@ import { jsonBody } from '../middleware/validate';
 import { accountView, kdfParams } from './account-view';
 
 export function sessionRoutes(deps: AppDeps) {
-  const { store, clock, config, rateLimiter, hasher, bus } = deps;
+  const { store, clock, config, rateLimiter, hasher } = deps;
   const limits = config.rateLimits;
   const address = (c: Parameters<typeof deps.clientAddress>[0]) => addressBucket(deps.clientAddress(c));
 
@@ -75,7 +75,7 @@ export function sessionRoutes(deps: AppDeps) {
           await rateLimiter.reset(pairKey, limits.signInFailuresPerAccountAddress);
           // Signing in again from a signed-in browser replaces its session instead of leaving it alive.
           const previous = c.get('sessionToken');
-          const token = await transact(store.db, bus, async (trx) => {
+          const token = await transact(store.db, deps, async (trx) => {
             if (previous) await deleteSession(trx, previous);
             return createSession(trx, account.id, clock.now(), config.sessionTtlMs);
           });

@@ -22,6 +22,9 @@ import { createPushStreams } from '../push/push-streams';
 import { createJobRunner } from '../jobs';
 import { flexibleRateLimiter } from '../rate-limit';
 import { ringJobs } from '../ring-jobs';
+import { backgroundTasks } from '../background';
+import { messageJobs } from '../message-jobs';
+import { generateServerKey, serverKeyring } from '../server-keys';
 import { activationRequest } from './activation';
 
 // Test support for API suites: a real store (a throwaway SQLite file, or a throwaway PostgreSQL schema when
@@ -111,7 +114,7 @@ export function createTestApp(store: Store, overrides: Partial<Config> = {}, opt
   const clock = manualClock();
   const config = defaultConfig(overrides);
   const { log, lines: logs } = memoryLogger();
-  const bus = inProcessEventBus(log);
+  const bus = options.deps?.bus ?? inProcessEventBus(log);
   const decoyKeys = options.deps?.decoyKeys ?? rsaDecoyKeyGenerator();
   const deps: AppDeps = {
     store,
@@ -125,6 +128,9 @@ export function createTestApp(store: Store, overrides: Partial<Config> = {}, opt
     clientAddress: (c) => c.req.header('X-Test-Address') ?? '203.0.113.1',
     log,
     decoyKeys,
+    // A fresh server key per app unless the config names one (tests of rotation do).
+    keyring: serverKeyring(config.serverKeys ?? [generateServerKey()]),
+    tasks: backgroundTasks(log),
     ...options.deps,
   };
   const app: AppType = createApp(deps);
@@ -132,7 +138,10 @@ export function createTestApp(store: Store, overrides: Partial<Config> = {}, opt
   const jobs = createJobRunner({
     clock,
     log,
-    jobs: ringJobs({ db: store.db, clock, config, log, decoyKeys }),
+    jobs: [
+      ...ringJobs({ db: store.db, clock, config, log, decoyKeys }),
+      ...messageJobs({ db: store.db, bus, clock, config, log, keyring: deps.keyring }),
+    ],
   });
   return {
     app,

@@ -17,7 +17,14 @@ export type CryptoErrorCode =
   | 'pins_malformed'
   | 'pins_version_unsupported'
   | 'pins_unopenable'
-  | 'pins_too_large';
+  | 'pins_too_large'
+  | 'message_text_invalid'
+  | 'envelope_malformed'
+  | 'envelope_version_unsupported'
+  | 'envelope_mismatch'
+  | 'envelope_signature_invalid'
+  | 'envelope_unopenable'
+  | 'envelope_padding_invalid';
 
 export class CryptoError extends Error {
   readonly code: CryptoErrorCode;

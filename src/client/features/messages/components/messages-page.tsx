@@ -1,18 +1,119 @@
+import { useSyncExternalStore, useEffect, useState } from 'react';
+import { useSearchParams } from 'react-router';
+import type { Account } from '../../../../shared/protocol/account';
+import type { Identity } from '../../../../shared/protocol/identity';
+import { Alert } from '../../../components/ui/alert';
 import { EmptyState } from '../../../components/ui/empty-state';
+import { errorMessage } from '../../../lib/api-client';
+import { useConfig } from '../../../lib/config-query';
+import { useIdentity } from '../../../lib/identity-query';
+import { listMessages, subscribeMessages, type MessageRecord } from '../../../lib/message-store';
 import { usePageTitle } from '../../../lib/page-title';
+import type { SenderKey } from '../api/open-message';
+import { useRecipients } from '../api/recipients';
+import { useSendMessage } from '../api/send-message';
+import { ComposeForm } from './compose-form';
+import { MessageList } from './message-list';
 
-export function MessagesPage() {
+const INTRO =
+  'Messages are at most 160 characters, encrypted in this browser before they leave it, and readable only by you and the one person you send them to.';
+
+export function MessagesPage({ account }: { account: Account }) {
   usePageTitle('Messages');
+  const identity = useIdentity();
   return (
     <div className="stack">
       <h1>Messages</h1>
-      <EmptyState title="No messages yet">
-        <p>
-          Messages are at most 160 characters, encrypted in this browser before they leave it, and readable
-          only by you and the one person you send them to.
-        </p>
-        <p>You can write to people once they are in your Ring of Trust.</p>
-      </EmptyState>
+      {identity.isError && <Alert>{errorMessage(identity.error)}</Alert>}
+      {identity.data === null || (identity.data && !identity.data.communityName) ? (
+        <EmptyState title="No messages yet">
+          <p>{INTRO}</p>
+          <p>You can write to people once they are in your Ring of Trust.</p>
+        </EmptyState>
+      ) : (
+        identity.data && <Messaging accountName={account.name} identity={identity.data} />
+      )}
     </div>
+  );
+}
+
+/** This browser's messages of the account, newest first, kept current as they arrive or change. */
+function useStoredMessages(accountName: string): readonly MessageRecord[] | null {
+  const [messages, setMessages] = useState<readonly MessageRecord[] | null>(null);
+  const version = useSyncExternalStore(
+    subscribeMessages,
+    () => changes,
+    () => changes,
+  );
+  useEffect(() => {
+    let current = true;
+    void listMessages(accountName).then((list) => {
+      if (current) setMessages(list);
+    });
+    return () => {
+      current = false;
+    };
+  }, [accountName, version]);
+  return messages;
+}
+
+let changes = 0;
+subscribeMessages(() => {
+  changes += 1;
+});
+
+function Messaging({ accountName, identity }: { accountName: string; identity: Identity }) {
+  const [params] = useSearchParams();
+  const config = useConfig();
+  const { recipients, ring, trust } = useRecipients(accountName);
+  const send = useSendMessage(accountName, identity, config.data);
+  const messages = useStoredMessages(accountName);
+
+  const senderKey = (peer: string): SenderKey | null => {
+    const member = ring.data?.members.find((candidate) => candidate.communityName === peer);
+    if (member) {
+      const state = trust.trustOf(peer);
+      if (state.state === 'trusted') {
+        return { publicKey: member.publicKey, fingerprint: state.servedFingerprint, unverified: false };
+      }
+      if (state.state === 'key_changed') {
+        return { publicKey: member.publicKey, fingerprint: state.pinned, unverified: false };
+      }
+      return null;
+    }
+    // Someone with an invite pending either way: the key their invite or the directory gave.
+    const pending = recipients.find(
+      (candidate) => candidate.communityName === peer && candidate.kind === 'pending',
+    );
+    return pending?.publicKey ? { publicKey: pending.publicKey, fingerprint: null, unverified: true } : null;
+  };
+
+  if (ring.isPending || messages === null) return <p role="status">Loading your messages…</p>;
+  return (
+    <>
+      {recipients.length === 0 ? (
+        <EmptyState title="Nobody to write to yet">
+          <p>{INTRO}</p>
+          <p>
+            Invite a friend from People: once they accept, or while the invite is pending, you can write here.
+          </p>
+        </EmptyState>
+      ) : (
+        <ComposeForm
+          key={params.get('to') ?? ''}
+          recipients={recipients}
+          initialRecipient={params.get('to')}
+          send={send}
+        />
+      )}
+      {messages.length > 0 && (
+        <MessageList
+          accountName={accountName}
+          identity={identity}
+          messages={messages}
+          senderKey={senderKey}
+        />
+      )}
+    </>
   );
 }

@@ -5,7 +5,7 @@ import {
   type ReceivedInvite,
 } from '../../../../shared/protocol/ring';
 import { apiRequest } from '../../../lib/api-client';
-import { ringQueryOptions } from './get-ring';
+import { ringQueryOptions } from '../../../lib/ring-query';
 
 export interface AcceptInviteInput {
   invite: ReceivedInvite;

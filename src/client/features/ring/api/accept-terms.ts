@@ -1,7 +1,7 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { TERMS_VERSION, termsResponseSchema } from '../../../../shared/protocol/ring';
 import { apiRequest } from '../../../lib/api-client';
-import { ringQueryOptions } from './get-ring';
+import { ringQueryOptions } from '../../../lib/ring-query';
 
 export function useAcceptTerms() {
   const queryClient = useQueryClient();

@@ -1,6 +1,6 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { apiRequest } from '../../../lib/api-client';
-import { ringQueryOptions } from './get-ring';
+import { ringQueryOptions } from '../../../lib/ring-query';
 
 export function useCancelInvite() {
   const queryClient = useQueryClient();

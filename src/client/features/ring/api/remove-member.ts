@@ -1,6 +1,6 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { apiRequest } from '../../../lib/api-client';
-import { ringQueryOptions } from './get-ring';
+import { ringQueryOptions } from '../../../lib/ring-query';
 
 /** Mutual and silent: the other side's Ring loses this user too, and nobody tells them. */
 export function useRemoveMember() {

@@ -1,7 +1,7 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { inviteResponseSchema, type InviteRequest } from '../../../../shared/protocol/ring';
 import { apiRequest } from '../../../lib/api-client';
-import { ringQueryOptions } from './get-ring';
+import { ringQueryOptions } from '../../../lib/ring-query';
 
 /** Resolves with the invite as sent; the answer is the same whether or not the name exists. */
 export function useSendInvite() {

@@ -8,7 +8,7 @@ import { useIdentity } from '../../../lib/identity-query';
 import { usePageTitle } from '../../../lib/page-title';
 import { useRingTrust } from '../../../lib/pins/use-ring-trust';
 import { useAcceptTerms } from '../api/accept-terms';
-import { useRing } from '../api/get-ring';
+import { useRing } from '../../../lib/ring-query';
 import { InviteForm } from './invite-form';
 import { ReceivedInvites } from './received-invites';
 import { RingMembers } from './ring-members';

@@ -1,12 +1,12 @@
 import { queryOptions, useQuery } from '@tanstack/react-query';
-import { ringResponseSchema } from '../../../../shared/protocol/ring';
-import { apiRequest } from '../../../lib/api-client';
+import { ringResponseSchema } from '../../shared/protocol/ring';
+import { apiRequest } from './api-client';
 
 /**
- * Until the push channel carries ring events, People learns of accepted invites and new invites by asking:
- * on focus and on a short interval, which one small request makes cheap.
+ * The push channel says when the Ring changes (ring.updated, invite.received); asking on focus and now and
+ * then as well covers a channel that is down or an event that was missed.
  */
-export const RING_REFRESH_MS = 15_000;
+export const RING_REFRESH_MS = 5 * 60_000;
 
 export const ringQueryOptions = queryOptions({
   queryKey: ['ring'],

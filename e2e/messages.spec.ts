@@ -1,0 +1,143 @@
+import { randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, Page } from '@playwright/test';
+import { signIn, signOut } from './support/accounts';
+import { expect, test, type SharingPerson } from './support/fixtures';
+import { openMessages, receivedFrom, sendMessage, sentTo } from './support/messages';
+import { invite, openPeople, receivedInvite, returnToTab, ringMember } from './support/ring';
+
+// Secure messages between two browsers: sealed in one, stored and forwarded by a server that cannot read
+// them, opened in the other only when shown.
+
+async function signedInPage(browser: Browser, person: SharingPerson): Promise<Page> {
+  const page = await (await browser.newContext()).newPage();
+  await signIn(page, person);
+  return page;
+}
+
+/** alice and bob in each other's Ring, each in a browser of their own, alice on Messages. */
+async function ringOfTwo(
+  browser: Browser,
+  makeSharingPerson: (o: { prefix: string; termsAccepted?: boolean }) => Promise<SharingPerson>,
+) {
+  const alice = await makeSharingPerson({ prefix: 'alice', termsAccepted: true });
+  const bob = await makeSharingPerson({ prefix: 'bob' });
+  const alicePage = await signedInPage(browser, alice);
+  await openPeople(alicePage);
+  await invite(alicePage, bob.communityName ?? '');
+  const bobPage = await signedInPage(browser, bob);
+  await openPeople(bobPage);
+  await receivedInvite(bobPage, alice.communityName ?? '')
+    .getByRole('button', { name: 'Accept' })
+    .click();
+  await expect(ringMember(bobPage, alice.communityName ?? '')).toBeVisible();
+  await returnToTab(alicePage);
+  await expect(ringMember(alicePage, bob.communityName ?? '')).toBeVisible();
+  await openMessages(alicePage);
+  return { alice, bob, alicePage, bobPage };
+}
+
+/** Every message text sent in this file, looked for afterwards in the server's files. */
+const sentTexts: string[] = [];
+/** A word no server file could hold by chance. */
+const secret = () => randomBytes(6).toString('hex');
+
+test('alice writes to bob, who is online: Delivered within seconds, and bob reads it only when he asks', async ({
+  browser,
+  makeSharingPerson,
+}) => {
+  const { alice, bob, alicePage, bobPage } = await ringOfTwo(browser, makeSharingPerson);
+  const text = `hello 🌍 ${secret()}`;
+  sentTexts.push(text);
+  await alicePage.getByLabel('Message', { exact: true }).fill('hello 🌍');
+  await expect(alicePage.getByText('7 / 160')).toBeVisible();
+  const sent = await sendMessage(alicePage, bob.communityName ?? '', text);
+  await expect(sent.getByText('Delivered')).toBeVisible({ timeout: 10_000 });
+  // Hidden until shown, on both sides.
+  await expect(sent).not.toContainText(text);
+  await sent.getByRole('button', { name: 'Show' }).click();
+  await expect(sent).toContainText(text);
+  await sent.getByRole('button', { name: 'Hide' }).click();
+  await expect(sent).not.toContainText(text);
+
+  await openMessages(bobPage);
+  const received = receivedFrom(bobPage, alice.communityName ?? '');
+  await expect(received).toBeVisible();
+  await expect(received).not.toContainText(text);
+  await bobPage.getByRole('button', { name: 'Show all' }).click();
+  await expect(received).toContainText(text);
+  await expect(received.getByText('Not verified yet')).toHaveCount(0);
+});
+
+test('bob offline: Enqueued, then Delivered once he signs in', async ({ browser, makeSharingPerson }) => {
+  const { alice, bob, alicePage, bobPage } = await ringOfTwo(browser, makeSharingPerson);
+  await signOut(bobPage);
+  const text = `while you were out ${secret()}`;
+  sentTexts.push(text);
+  const sent = await sendMessage(alicePage, bob.communityName ?? '', text);
+  await expect(sent.getByText('Enqueued')).toBeVisible({ timeout: 10_000 });
+
+  await signIn(bobPage, bob);
+  await openMessages(bobPage);
+  await expect(receivedFrom(bobPage, alice.communityName ?? '')).toHaveCount(1);
+  await expect(sent.getByText('Delivered')).toBeVisible({ timeout: 10_000 });
+});
+
+test('while an invite is pending, both may exchange a verification message, marked as not verified', async ({
+  browser,
+  makeSharingPerson,
+}) => {
+  const alice = await makeSharingPerson({ prefix: 'alice', termsAccepted: true });
+  const bob = await makeSharingPerson({ prefix: 'bob' });
+  const alicePage = await signedInPage(browser, alice);
+  await openPeople(alicePage);
+  await invite(alicePage, bob.communityName ?? '');
+  await openMessages(alicePage);
+  await expect(alicePage.getByLabel('Recipient')).toContainText(
+    `${bob.communityName} (invite pending, not verified)`,
+  );
+  const text = `where did we last meet? ${secret()}`;
+  sentTexts.push(text);
+  const sent = await sendMessage(alicePage, bob.communityName ?? '', text);
+  await expect(sent.getByText('Enqueued')).toBeVisible({ timeout: 10_000 });
+
+  const bobPage = await signedInPage(browser, bob);
+  await openMessages(bobPage);
+  const received = receivedFrom(bobPage, alice.communityName ?? '');
+  await received.getByRole('button', { name: 'Show' }).click();
+  await expect(received).toContainText(text);
+  await expect(received).toContainText(
+    `Not verified yet: ${alice.communityName} has not joined your Ring of Trust.`,
+  );
+});
+
+test('the compose form says why a message cannot go, and counts what a person sees', async ({
+  browser,
+  makeSharingPerson,
+}) => {
+  const { bob, alicePage } = await ringOfTwo(browser, makeSharingPerson);
+  await alicePage.getByLabel('Recipient').selectOption(bob.communityName ?? '');
+  await alicePage.getByRole('button', { name: 'Send', exact: true }).click();
+  await expect(alicePage.getByRole('alert')).toHaveText('Write a message first.');
+  // A family emoji (ZWJ sequence) and a flag are one character each.
+  await alicePage.getByLabel('Message', { exact: true }).fill('👨‍👩‍👧🇫🇷');
+  await expect(alicePage.getByText('2 / 160')).toBeVisible();
+  await alicePage.getByLabel('Message', { exact: true }).fill('x'.repeat(161));
+  await expect(alicePage.getByText('161 / 160')).toBeVisible();
+  await alicePage.getByRole('button', { name: 'Send', exact: true }).click();
+  await expect(alicePage.getByRole('alert')).toHaveText('Use at most 160 characters.');
+  await expect(sentTo(alicePage, bob.communityName ?? '')).toHaveCount(0);
+});
+
+test.afterAll('the server kept no plaintext of any message sent', () => {
+  const dataDir = process.env.E2E_DATA_DIR ?? '';
+  const files = readdirSync(dataDir).filter((name) => name.startsWith('ringpost.sqlite'));
+  expect(files.length).toBeGreaterThan(0);
+  const bytes = Buffer.concat(files.map((name) => readFileSync(join(dataDir, name))));
+  for (const text of sentTexts) {
+    for (const needle of [text, text.split(' ').at(-1) ?? text]) {
+      expect(bytes.includes(Buffer.from(needle, 'utf8')), `"${needle}" is in the server's files`).toBe(false);
+    }
+  }
+});

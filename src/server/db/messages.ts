@@ -1,0 +1,190 @@
+import type { Db, MessagesTable } from './schema';
+
+// Store-and-forward (DESIGN §2, §3): one row per (sender, envelope id). The envelope is only ever stored
+// sealed under the server key (src/server/server-keys.ts); these functions never see it open. Every state
+// change is a conditional UPDATE, so an acknowledgement racing the hold's expiry has exactly one winner.
+
+export type NewMessageRow = Omit<MessagesTable, 'delivered_at' | 'failed_at' | 'fail_reason'>;
+
+export interface HeldMessageRow {
+  id: string;
+  senderId: string;
+  senderName: string;
+  sealed: string;
+  keyVersion: number;
+  acceptedAt: number;
+}
+
+/**
+ * Stores the message unless the sender already used this id; in both cases returns the time of the first
+ * acceptance and whether this call stored it. Racing sends of one id store one row: the primary key
+ * decides, and the loser reads the winner's row once it has committed.
+ */
+export async function insertMessage(
+  db: Db,
+  row: NewMessageRow,
+): Promise<{ acceptedAt: number; inserted: boolean }> {
+  const inserted = await db
+    .insertInto('messages')
+    .values({ ...row, delivered_at: null, failed_at: null, fail_reason: null })
+    .onConflict((conflict) => conflict.columns(['sender_id', 'id']).doNothing())
+    .returning('accepted_at')
+    .executeTakeFirst();
+  if (inserted) return { acceptedAt: inserted.accepted_at, inserted: true };
+  const first = await db
+    .selectFrom('messages')
+    .select('accepted_at')
+    .where('sender_id', '=', row.sender_id)
+    .where('id', '=', row.id)
+    .executeTakeFirst();
+  if (!first) throw new Error('A message vanished after a conflicting insert.');
+  return { acceptedAt: first.accepted_at, inserted: false };
+}
+
+function heldFor(db: Db, recipientId: string) {
+  return db
+    .selectFrom('messages')
+    .innerJoin('identities', 'identities.account_id', 'messages.sender_id')
+    .select([
+      'messages.id as id',
+      'messages.sender_id as senderId',
+      'identities.community_name as senderName',
+      'messages.sealed as sealed',
+      'messages.key_version as keyVersion',
+      'messages.accepted_at as acceptedAt',
+    ])
+    .where('messages.recipient_id', '=', recipientId)
+    .where('messages.sealed', '!=', '')
+    .where('identities.community_name', 'is not', null)
+    .$narrowType<{ senderName: string }>();
+}
+
+/** What waits for `recipientId`: not acknowledged, not expired, oldest first. */
+export async function listPendingMessages(
+  db: Db,
+  recipientId: string,
+  now: number,
+  limit: number,
+): Promise<HeldMessageRow[]> {
+  return heldFor(db, recipientId)
+    .where('messages.delivered_at', 'is', null)
+    .where('messages.failed_at', 'is', null)
+    .where('messages.expires_at', '>', now)
+    .orderBy('messages.accepted_at')
+    .orderBy('messages.id')
+    .limit(limit)
+    .execute();
+}
+
+/** One message to `recipientId` whose content is still held (delivered or not), for replaying its event. */
+export async function findHeldMessage(
+  db: Db,
+  recipientId: string,
+  senderName: string,
+  id: string,
+): Promise<HeldMessageRow | null> {
+  return (
+    (await heldFor(db, recipientId)
+      .where('identities.community_name', '=', senderName)
+      .where('messages.id', '=', id)
+      .where('messages.failed_at', 'is', null)
+      .executeTakeFirst()) ?? null
+  );
+}
+
+export type AckOutcome =
+  | { outcome: 'delivered'; senderId: string; recipientName: string }
+  | { outcome: 'already_delivered' }
+  | { outcome: 'not_found' };
+
+/**
+ * The recipient acknowledges a message from `senderName`. Sets `delivered_at` once; a second ack is
+ * answered alike without a second status. Only the recipient's own, still-held messages qualify: anything
+ * else, expired ones included, is not found.
+ */
+export async function acknowledgeMessage(
+  db: Db,
+  ack: { recipientId: string; senderName: string; id: string; now: number },
+): Promise<AckOutcome> {
+  const row = await db
+    .selectFrom('messages')
+    .innerJoin('identities', 'identities.account_id', 'messages.sender_id')
+    .select([
+      'messages.sender_id as senderId',
+      'messages.recipient_name as recipientName',
+      'messages.delivered_at as deliveredAt',
+      'messages.failed_at as failedAt',
+    ])
+    .where('identities.community_name', '=', ack.senderName)
+    .where('messages.id', '=', ack.id)
+    .where('messages.recipient_id', '=', ack.recipientId)
+    .executeTakeFirst();
+  if (!row || row.failedAt !== null) return { outcome: 'not_found' };
+  if (row.deliveredAt !== null) return { outcome: 'already_delivered' };
+  const updated = await db
+    .updateTable('messages')
+    .set({ delivered_at: ack.now })
+    .where('sender_id', '=', row.senderId)
+    .where('id', '=', ack.id)
+    .where('delivered_at', 'is', null)
+    .where('failed_at', 'is', null)
+    .executeTakeFirst();
+  if (Number(updated.numUpdatedRows) > 0) {
+    return { outcome: 'delivered', senderId: row.senderId, recipientName: row.recipientName };
+  }
+  // A racing ack won (or the hold expired meanwhile): read again to answer like the winner would.
+  const again = await db
+    .selectFrom('messages')
+    .select(['delivered_at as deliveredAt'])
+    .where('sender_id', '=', row.senderId)
+    .where('id', '=', ack.id)
+    .executeTakeFirst();
+  return again?.deliveredAt != null ? { outcome: 'already_delivered' } : { outcome: 'not_found' };
+}
+
+/** Messages past their hold and never acknowledged, dropped ones included, at most `limit`. */
+export async function listExpiredMessages(
+  db: Db,
+  now: number,
+  limit: number,
+): Promise<{ senderId: string; id: string }[]> {
+  return db
+    .selectFrom('messages')
+    .select(['sender_id as senderId', 'id'])
+    .where('expires_at', '<=', now)
+    .where('delivered_at', 'is', null)
+    .where('failed_at', 'is', null)
+    .orderBy('expires_at')
+    .limit(limit)
+    .execute();
+}
+
+/**
+ * Marks one message failed and destroys its content, unless it was acknowledged or failed meanwhile.
+ * Returns the recipient's name for the sender's status, or null when nothing changed.
+ */
+export async function failMessage(
+  db: Db,
+  fail: { senderId: string; id: string; now: number; reason: string },
+): Promise<{ recipientName: string } | null> {
+  const row = await db
+    .updateTable('messages')
+    .set({ failed_at: fail.now, fail_reason: fail.reason, sealed: '' })
+    .where('sender_id', '=', fail.senderId)
+    .where('id', '=', fail.id)
+    .where('delivered_at', 'is', null)
+    .where('failed_at', 'is', null)
+    .returning('recipient_name as recipientName')
+    .executeTakeFirst();
+  return row ?? null;
+}
+
+/** Forgets finished messages (delivered or failed) accepted before `cutoff`; returns how many went. */
+export async function deleteFinishedMessagesBefore(db: Db, cutoff: number): Promise<number> {
+  const result = await db
+    .deleteFrom('messages')
+    .where('accepted_at', '<', cutoff)
+    .where((eb) => eb.or([eb('delivered_at', 'is not', null), eb('failed_at', 'is not', null)]))
+    .executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
