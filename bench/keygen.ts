@@ -1,12 +1,11 @@
-import { readFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, extname, join, normalize, sep } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { chromium } from 'playwright';
 import { CHROMIUM_ARGS, resolveChromium } from '../e2e/support/chromium';
-import { build, type Rolldown } from 'vite';
+import type { Rolldown } from 'vite';
 import {
   BENCH_PATHS,
   type BenchBits,
@@ -15,6 +14,7 @@ import {
   type BenchPath,
   type SmokeResult,
 } from './keygen/bench-protocol';
+import { buildStaticPage, closeServer, serveStatic, writeReport } from './static-page';
 
 // RSA key generation in a real module Web Worker in Chromium, per path and size: forge's callback form
 // (native generator), forge's synchronous pure-JS form, the same in slices, and plain WebCrypto.
@@ -25,8 +25,6 @@ import {
 
 const here = dirname(fileURLToPath(import.meta.url));
 const CHROMIUM = resolveChromium();
-// As the production server will send it: no inline script, workers only from our origin.
-const CSP = "default-src 'self'; script-src 'self'; worker-src 'self'; connect-src 'self'";
 
 export interface KeygenBenchOptions {
   runs?: number;
@@ -129,16 +127,7 @@ function checkBundle(outputs: Rolldown.RolldownOutput[], files: Map<string, stri
 }
 
 async function buildPage(outDir: string): Promise<{ bundle: BundleCheck }> {
-  const result = await build({
-    configFile: false,
-    root: join(here, 'keygen'),
-    logLevel: 'warn',
-    build: { outDir, emptyOutDir: true, assetsInlineLimit: 0, sourcemap: false },
-    worker: { format: 'es' },
-  });
-  const outputs = (Array.isArray(result) ? result : [result]).filter(
-    (output): output is Rolldown.RolldownOutput => 'output' in output,
-  );
+  const outputs = await buildStaticPage(join(here, 'keygen'), outDir);
   const files = new Map<string, string>();
   for (const output of outputs) {
     for (const item of output.output) {
@@ -148,41 +137,6 @@ async function buildPage(outDir: string): Promise<{ bundle: BundleCheck }> {
     }
   }
   return { bundle: checkBundle(outputs, files) };
-}
-
-const MIME: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-};
-
-function serve(root: string): Promise<{ server: Server; url: string }> {
-  const server = createServer((request, response) => {
-    const path = new URL(request.url ?? '/', 'http://localhost').pathname;
-    const file = normalize(join(root, path === '/' ? 'index.html' : path));
-    if (!file.startsWith(root + sep)) {
-      response.writeHead(403).end();
-      return;
-    }
-    readFile(file).then(
-      (body) => {
-        response.writeHead(200, {
-          'Content-Type': MIME[extname(file)] ?? 'application/octet-stream',
-          'Content-Security-Policy': CSP,
-          'Cache-Control': 'no-store',
-        });
-        response.end(body);
-      },
-      () => response.writeHead(404).end(),
-    );
-  });
-  return new Promise((resolve) => {
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      resolve({ server, url: `http://127.0.0.1:${port}/` });
-    });
-  });
 }
 
 function isJobResult(value: unknown): value is BenchJobResult {
@@ -232,7 +186,7 @@ export async function runKeygenBench(options: KeygenBenchOptions = {}): Promise<
 
   const outDir = await mkdtemp(join(tmpdir(), 'ringpost-bench-keygen-'));
   const { bundle } = await buildPage(outDir);
-  const { server, url } = await serve(outDir);
+  const { server, url } = await serveStatic(outDir);
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   try {
     const page = await browser.newPage();
@@ -306,15 +260,11 @@ export async function runKeygenBench(options: KeygenBenchOptions = {}): Promise<
     }
     log(`forge only in worker chunks: ${bundle.forgeOnlyInWorkers ? 'yes' : 'NO'}`);
 
-    if (output !== null) {
-      await mkdir(dirname(output), { recursive: true });
-      await writeFile(output, JSON.stringify(report, null, 2) + '\n');
-      log(`wrote ${output}`);
-    }
+    await writeReport(output, report, log);
     return report;
   } finally {
     await browser.close();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await closeServer(server);
     await rm(outDir, { recursive: true, force: true });
   }
 }

@@ -1,5 +1,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
+import { formatDeliveryLatency, runDeliveryLatencyBench } from './delivery-latency';
+import { formatEnvelopeBench, runEnvelopeBench } from './envelope';
 import { runKeygenBench } from './keygen';
+import { formatPushMemory, runPushMemoryBench } from './push-memory';
 import { runRingTimingBench, type TimingSeries } from './ring-timing';
 import { runSignInTimingBench } from './sign-in-timing';
 
@@ -37,8 +40,30 @@ function figuresRow(figures: TimingSeries) {
   };
 }
 
+console.log('');
+const envelope = await runEnvelopeBench();
+console.log('Envelope v1 in a real worker, 160 characters (seal = encrypt + sign, open = verify + decrypt)');
+console.table(formatEnvelopeBench(envelope));
+
+console.log('');
+const delivery = [
+  await runDeliveryLatencyBench({ store: 'sqlite' }),
+  await runDeliveryLatencyBench({ store: 'postgres' }),
+];
+console.log('Send → Delivered over loopback, server in its own process, messages one at a time');
+console.table(delivery.flatMap(formatDeliveryLatency));
+
+console.log('');
+const pushMemory = await runPushMemoryBench({ connections: 10_000 });
+console.log('Memory per idle push connection (target ≤ 10 KB RSS), beside Hono streamSSE in the same run');
+console.table(formatPushMemory(pushMemory));
+
 await mkdir('bench/results', { recursive: true });
 await writeFile(
   'bench/results/summary.json',
-  JSON.stringify({ measuredAt: new Date().toISOString(), keygen, signIn, ring }, null, 2) + '\n',
+  JSON.stringify(
+    { measuredAt: new Date().toISOString(), keygen, signIn, ring, envelope, delivery, pushMemory },
+    null,
+    2,
+  ) + '\n',
 );

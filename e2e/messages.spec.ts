@@ -10,8 +10,16 @@ import { invite, openPeople, receivedInvite, returnToTab, ringMember } from './s
 // Secure messages between two browsers: sealed in one, stored and forwarded by a server that cannot read
 // them, opened in the other only when shown.
 
+/** Every request body a browser sent in this file, for the leak check at the end. */
+const requestBodies: string[] = [];
+
 async function signedInPage(browser: Browser, person: SharingPerson): Promise<Page> {
-  const page = await (await browser.newContext()).newPage();
+  const context = await browser.newContext();
+  context.on('request', (request) => {
+    const body = request.postData();
+    if (body) requestBodies.push(body);
+  });
+  const page = await context.newPage();
   await signIn(page, person);
   return page;
 }
@@ -128,6 +136,55 @@ test('the compose form says why a message cannot go, and counts what a person se
   await alicePage.getByRole('button', { name: 'Send', exact: true }).click();
   await expect(alicePage.getByRole('alert')).toHaveText('Use at most 160 characters.');
   await expect(sentTo(alicePage, bob.communityName ?? '')).toHaveCount(0);
+});
+
+test('a stored message altered by even one byte is shown as one that could not be verified', async ({
+  browser,
+  makeSharingPerson,
+}) => {
+  const { alice, bob, alicePage, bobPage } = await ringOfTwo(browser, makeSharingPerson);
+  const text = `tamper with me ${secret()}`;
+  sentTexts.push(text);
+  const sent = await sendMessage(alicePage, bob.communityName ?? '', text);
+  await expect(sent.getByText('Delivered')).toBeVisible({ timeout: 10_000 });
+  await openMessages(bobPage);
+  await expect(receivedFrom(bobPage, alice.communityName ?? '')).toHaveCount(1);
+  // Flip one character of the ciphertext in bob's own IndexedDB copy, as a hostile script or disk might.
+  await bobPage.evaluate(
+    () =>
+      new Promise<void>((resolve, reject) => {
+        const opened = indexedDB.open('ringpost');
+        opened.onerror = () => reject(new Error(String(opened.error)));
+        opened.onsuccess = () => {
+          const tx = opened.result.transaction('messages', 'readwrite');
+          const store = tx.objectStore('messages');
+          const all = store.getAll();
+          all.onsuccess = () => {
+            for (const record of all.result as { envelope: { ct: string } }[]) {
+              const ct = record.envelope.ct;
+              record.envelope.ct = (ct.startsWith('A') ? 'B' : 'A') + ct.slice(1);
+              store.put(record);
+            }
+          };
+          tx.oncomplete = () => resolve();
+          tx.onerror = () => reject(new Error(String(tx.error)));
+        };
+      }),
+  );
+  await bobPage.reload();
+  const received = receivedFrom(bobPage, alice.communityName ?? '');
+  await received.getByRole('button', { name: 'Show' }).click();
+  await expect(received.getByRole('alert')).toHaveText('This message could not be verified.');
+  await expect(received).not.toContainText(text);
+});
+
+test.afterAll('no request body carried the plaintext of a message', () => {
+  expect(sentTexts.length).toBeGreaterThan(0);
+  expect(requestBodies.length).toBeGreaterThan(0);
+  for (const text of sentTexts) {
+    for (const body of requestBodies)
+      expect(body.includes(text), 'a request body holds a message text').toBe(false);
+  }
 });
 
 test.afterAll('the server kept no plaintext of any message sent', () => {

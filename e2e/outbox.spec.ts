@@ -79,15 +79,16 @@ test('a message sent while the server is down stays Sending, and is delivered on
   await expect(receivedFrom(bobPage, alice.communityName ?? '')).toHaveCount(1);
 });
 
-test('a reload while Sending loses nothing and sends nothing twice', async ({ browser }) => {
-  const { alice, bob, alicePage, bobPage } = await ringOfTwo(browser);
+test('a tab closed while Sending loses nothing: the next one sends it, once', async ({ browser }) => {
+  const { alice, bob, aliceContext, alicePage, bobPage } = await ringOfTwo(browser);
   await server.stop();
-  await sendMessage(alicePage, bob.communityName ?? '', 'kept across a reload');
-  await alicePage.reload().catch(() => undefined);
+  await sendMessage(alicePage, bob.communityName ?? '', 'kept across a restart');
+  // The server also serves the page, so the tab is closed rather than reloaded while it is down.
+  await alicePage.close();
   await server.start();
-  await alicePage.reload();
-  await openMessages(alicePage);
-  const sent = alicePage.getByRole('listitem', { name: new RegExp(`^To ${bob.communityName}, `) });
+  const reopened = await aliceContext.newPage();
+  await reopened.goto('/messages');
+  const sent = reopened.getByRole('listitem', { name: new RegExp(`^To ${bob.communityName}, `) });
   await expect(sent).toHaveCount(1);
   await expect(sent.getByText('Delivered')).toBeVisible({ timeout: 20_000 });
   await bobPage.reload();
@@ -111,4 +112,28 @@ test('two tabs of alice send a message once', async ({ browser }) => {
   ).toBeVisible();
   expect(sendsFromFirst() + sendsFromSecond()).toBe(1);
   await expect(receivedFrom(bobPage, alice.communityName ?? '')).toHaveCount(1);
+});
+
+test('a message the recipient never collects turns Error when the server hold ends', async ({ browser }) => {
+  await server.dispose();
+  server = await ownServer({ RINGPOST_HOLD: '3s', RINGPOST_SWEEP_INTERVAL: '1s' });
+  const { bob, alicePage, bobPage } = await ringOfTwo(browser);
+  await bobPage.close();
+  const sent = await sendMessage(alicePage, bob.communityName ?? '', 'nobody came');
+  await expect(sent.getByText('Enqueued')).toBeVisible({ timeout: 10_000 });
+  await expect(sent.getByText('Error')).toBeVisible({ timeout: 15_000 });
+  await expect(sent).toContainText('not delivered within 3 s');
+});
+
+test('a message the outbox cannot send before it expires turns Error, with a Send error notice', async ({
+  browser,
+}) => {
+  await server.dispose();
+  server = await ownServer({ RINGPOST_OUTBOX_EXPIRY: '6s', RINGPOST_SEND_TIMEOUT: '1s' });
+  const { bob, alicePage } = await ringOfTwo(browser);
+  await server.stop();
+  const sent = await sendMessage(alicePage, bob.communityName ?? '', 'never left');
+  await expect(sent.getByText('Sending')).toBeVisible();
+  await expect(sent.getByText('Error')).toBeVisible({ timeout: 20_000 });
+  await expect(alicePage.getByRole('alert').filter({ hasText: 'Send error' })).toBeVisible();
 });

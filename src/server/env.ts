@@ -125,6 +125,7 @@ export const settingsSchema = z.object({
     rules.pbkdf2MaxIterations,
   ),
   RINGPOST_SESSION_TTL: duration(base.sessionTtlMs),
+  RINGPOST_SWEEP_INTERVAL: duration(base.sweepIntervalMs),
   RINGPOST_BODY_LIMIT: integer(base.bodyLimitBytes, 1024, 10 * 1024 * 1024),
   RINGPOST_TRUST_PROXY: proxyHops,
   RINGPOST_RATE_SIGNIN_ADDRESS: rate(base.rateLimits.signInPerAddress),
@@ -172,6 +173,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
     keepAliveMs: e.RINGPOST_KEEPALIVE,
     pbkdf2Iterations: e.RINGPOST_PBKDF2_ITERATIONS,
     sessionTtlMs: e.RINGPOST_SESSION_TTL,
+    sweepIntervalMs: e.RINGPOST_SWEEP_INTERVAL,
     bodyLimitBytes: e.RINGPOST_BODY_LIMIT,
     trustProxyHops: e.RINGPOST_TRUST_PROXY,
     rateLimits: {

@@ -115,6 +115,8 @@ export function createPushStreams(deps: {
           for (const [event, seq] of waiting) send(event, seq);
         },
         (error: unknown) => {
+          // A browser that has already gone needs nothing more, and its failed replay is no fault.
+          if (cleaned) return;
           // The browser reconnects with the Last-Event-ID it has and is sent the rest then.
           deps.log.error({ err: error }, 'push stream replay failed');
           sink.write(sseFrame({ retry: RECONNECT_HINT_MS }));

@@ -45,14 +45,18 @@ export function nodeResponseSink(outgoing: ServerResponse, headers: Record<strin
 export function webStreamSink(): { sink: PushSink; body: ReadableStream<Uint8Array> } {
   const closed = closeNotifier();
   const encoder = new TextEncoder();
+  let ended = false;
   let controller: ReadableStreamDefaultController<Uint8Array> | undefined;
   const body = new ReadableStream<Uint8Array>({
     start(c) {
       controller = c;
     },
-    cancel: closed.fire,
+    cancel() {
+      // The reader went away: the controller is closed now, and a write must not reach it.
+      ended = true;
+      closed.fire();
+    },
   });
-  let ended = false;
   return {
     body,
     sink: {

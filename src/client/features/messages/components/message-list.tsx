@@ -1,5 +1,5 @@
-import { useState } from 'react';
-import { CheckIcon, WarningIcon } from '../../../components/ui/icons';
+import { useState, type JSX } from 'react';
+import { CheckIcon, ClockIcon, TrayIcon, WarningIcon } from '../../../components/ui/icons';
 import type { Identity } from '../../../../shared/protocol/identity';
 import type { MessageRecord, SentStatus } from '../../../lib/message-store';
 import { useOpenedMessage, type SenderKey } from '../api/open-message';
@@ -9,6 +9,13 @@ const STATUS_WORDS: Record<SentStatus, string> = {
   enqueued: 'Enqueued',
   delivered: 'Delivered',
   error: 'Error',
+};
+
+const STATUS_ICONS: Record<SentStatus, JSX.Element> = {
+  sending: <ClockIcon />,
+  enqueued: <TrayIcon />,
+  delivered: <CheckIcon />,
+  error: <WarningIcon />,
 };
 
 const timeFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
@@ -131,7 +138,7 @@ function OpenedBody({ reader, message }: { reader: Reader; message: MessageRecor
 function StatusBadge({ status, reason }: { status: SentStatus; reason: string | null }) {
   return (
     <span className={`status status-${status}`} aria-live="polite">
-      {status === 'delivered' ? <CheckIcon /> : status === 'error' ? <WarningIcon /> : null}
+      {STATUS_ICONS[status]}
       {STATUS_WORDS[status]}
       {status === 'error' && reason ? <span className="muted">: {reason}</span> : null}
     </span>

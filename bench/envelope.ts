@@ -1,0 +1,199 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { chromium } from 'playwright';
+import { CHROMIUM_ARGS, resolveChromium } from '../e2e/support/chromium';
+import {
+  ENVELOPE_BENCH_BITS,
+  type EnvelopeBenchBits,
+  type EnvelopeJob,
+  type EnvelopePageResult,
+  type LongTaskSummary,
+} from './envelope/envelope-protocol';
+import { buildStaticPage, closeServer, serveStatic, writeReport } from './static-page';
+
+// Envelope v1 seal (encrypt + sign) and open (verify + decrypt) in a real module Web Worker in Chromium,
+// per key size, on non-extractable WebCrypto keys as the app's crypto worker holds them, with a text at
+// the 160-character limit. The main thread's long tasks are counted meanwhile: there should be none.
+// Builds bench/envelope/ with Vite and serves it on 127.0.0.1 like bench/keygen.ts, cross-origin isolated
+// so the worker's clock resolves the sub-millisecond operations. `npx tsx bench/envelope.ts` prints a
+// table and writes bench/results/envelope.json.
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+export interface EnvelopeBenchOptions {
+  /** Measured runs per key size; each run seals one envelope and opens it. */
+  runs?: number;
+  warmup?: number;
+  bits?: EnvelopeBenchBits[];
+  /** Where to write the JSON; null to skip writing. */
+  output?: string | null;
+  log?: (line: string) => void;
+}
+
+export type EnvelopeOperation = 'seal' | 'open';
+
+export interface EnvelopeRow {
+  operation: EnvelopeOperation;
+  bits: EnvelopeBenchBits;
+  runs: number;
+  medianMs: number;
+  p95Ms: number;
+  minMs: number;
+  maxMs: number;
+  /** Every envelope of this size opened to the text sealed, on non-extractable private keys. */
+  verified: boolean;
+  error?: string;
+}
+
+export interface EnvelopeBenchReport {
+  date: string;
+  browser: string;
+  runs: number;
+  warmup: number;
+  text: { characters: number; utf8Bytes: number };
+  /** False would mean timings in 100 µs steps. */
+  crossOriginIsolated: boolean;
+  rows: EnvelopeRow[];
+  /** Main-thread long tasks over all sizes' runs (warm-up and key setup included). */
+  longTasks: LongTaskSummary;
+}
+
+function quantile(sorted: number[], q: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const index = (sorted.length - 1) * q;
+  const low = Math.floor(index);
+  const high = Math.ceil(index);
+  const a = sorted[low] ?? Number.NaN;
+  const b = sorted[high] ?? Number.NaN;
+  return a + (b - a) * (index - low);
+}
+
+function summarize(
+  operation: EnvelopeOperation,
+  bits: EnvelopeBenchBits,
+  timesMs: number[],
+  verified: boolean,
+  error: string | undefined,
+): EnvelopeRow {
+  const sorted = [...timesMs].sort((a, b) => a - b);
+  // Three decimals: the operations take fractions of a millisecond and the clock resolves 5 µs.
+  const round = (value: number) => Math.round(value * 1000) / 1000;
+  return {
+    operation,
+    bits,
+    runs: sorted.length,
+    medianMs: round(quantile(sorted, 0.5)),
+    p95Ms: round(quantile(sorted, 0.95)),
+    minMs: round(sorted[0] ?? Number.NaN),
+    maxMs: round(sorted.at(-1) ?? Number.NaN),
+    verified,
+    ...(error === undefined ? {} : { error }),
+  };
+}
+
+function isPageResult(value: unknown): value is EnvelopePageResult {
+  if (typeof value !== 'object' || value === null) return false;
+  if (!('result' in value) || !('longTasks' in value)) return false;
+  const { result, longTasks } = value;
+  return (
+    typeof result === 'object' &&
+    result !== null &&
+    'sealMs' in result &&
+    Array.isArray(result.sealMs) &&
+    'openMs' in result &&
+    Array.isArray(result.openMs) &&
+    'verified' in result &&
+    typeof result.verified === 'boolean' &&
+    typeof longTasks === 'object' &&
+    longTasks !== null &&
+    'count' in longTasks &&
+    typeof longTasks.count === 'number'
+  );
+}
+
+/** One row per operation and key size, for console.table. */
+export function formatEnvelopeBench(report: EnvelopeBenchReport): Record<string, string | number>[] {
+  return report.rows.map((row) => ({
+    operation: row.operation === 'seal' ? 'seal (encrypt+sign)' : 'open (verify+decrypt)',
+    bits: row.bits,
+    runs: row.runs,
+    medianMs: row.medianMs.toFixed(3),
+    p95Ms: row.p95Ms.toFixed(3),
+    verified: row.verified ? 'yes' : `NO ${row.error ?? ''}`.trim(),
+    mainThreadLongTasks: report.longTasks.count,
+  }));
+}
+
+export async function runEnvelopeBench(options: EnvelopeBenchOptions = {}): Promise<EnvelopeBenchReport> {
+  const runs = options.runs ?? 200;
+  const warmup = options.warmup ?? 20;
+  const sizes = options.bits ?? [...ENVELOPE_BENCH_BITS];
+  const output = options.output === undefined ? join(here, 'results', 'envelope.json') : options.output;
+  const log = options.log ?? ((line: string) => console.log(line));
+
+  const outDir = await mkdtemp(join(tmpdir(), 'ringpost-bench-envelope-'));
+  await buildStaticPage(join(here, 'envelope'), outDir);
+  const { server, url } = await serveStatic(outDir, { isolated: true });
+  const browser = await chromium.launch({ executablePath: resolveChromium(), args: CHROMIUM_ARGS });
+  try {
+    const page = await browser.newPage();
+    page.on('pageerror', (error) => log(`page error: ${error.message}`));
+    await page.goto(url);
+    await page.waitForSelector('body[data-ready="true"]', { state: 'attached' });
+
+    const rows: EnvelopeRow[] = [];
+    const longTasks: LongTaskSummary = { count: 0, totalMs: 0, longestMs: 0 };
+    let text = { characters: 0, utf8Bytes: 0 };
+    let crossOriginIsolated = true;
+    for (const bits of sizes) {
+      const job: EnvelopeJob = { bits, runs, warmup };
+      const value: unknown = await page.evaluate(`globalThis.envelopeBench.runJob(${JSON.stringify(job)})`);
+      if (!isPageResult(value)) throw new Error(`unexpected bench result ${JSON.stringify(value)}`);
+      const { result } = value;
+      rows.push(summarize('seal', bits, result.sealMs, result.verified, result.error));
+      rows.push(summarize('open', bits, result.openMs, result.verified, result.error));
+      longTasks.count += value.longTasks.count;
+      longTasks.totalMs += value.longTasks.totalMs;
+      longTasks.longestMs = Math.max(longTasks.longestMs, value.longTasks.longestMs);
+      text = { characters: result.textCharacters, utf8Bytes: result.textBytes };
+      crossOriginIsolated = crossOriginIsolated && result.crossOriginIsolated;
+      for (const row of rows.slice(-2)) {
+        log(`  ${row.operation} ${bits}: median ${row.medianMs} ms${row.verified ? '' : ' (NOT VERIFIED)'}`);
+      }
+    }
+
+    const report: EnvelopeBenchReport = {
+      date: new Date().toISOString(),
+      browser: `Chromium ${browser.version()}`,
+      runs,
+      warmup,
+      text,
+      crossOriginIsolated,
+      rows,
+      longTasks,
+    };
+    await writeReport(output, report, log);
+    return report;
+  } finally {
+    await browser.close();
+    await closeServer(server);
+    await rm(outDir, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  runEnvelopeBench()
+    .then((report) => {
+      console.log(
+        `Envelope v1 in a module Web Worker, ${report.browser}, ${report.runs} runs (+${report.warmup} warm-up), ` +
+          `${report.text.characters} characters (${report.text.utf8Bytes} UTF-8 bytes)`,
+      );
+      console.table(formatEnvelopeBench(report));
+    })
+    .catch((error: unknown) => {
+      console.error(error);
+      process.exitCode = 1;
+    });
+}

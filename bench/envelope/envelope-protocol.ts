@@ -1,0 +1,42 @@
+// Messages and results shared by bench/envelope.ts (Node), the bench page and its worker. Types only.
+
+export const ENVELOPE_BENCH_BITS = [1024, 2048] as const;
+export type EnvelopeBenchBits = (typeof ENVELOPE_BENCH_BITS)[number];
+
+export interface EnvelopeJob {
+  bits: EnvelopeBenchBits;
+  runs: number;
+  warmup: number;
+}
+
+export interface EnvelopeJobResult {
+  bits: EnvelopeBenchBits;
+  /** sealEnvelope alone, one entry per measured run. */
+  sealMs: number[];
+  /** openEnvelope alone, one entry per measured run. */
+  openMs: number[];
+  /** The text measured: user-perceived characters and UTF-8 bytes. */
+  textCharacters: number;
+  textBytes: number;
+  /** Whether the worker's timer had fine (5 µs) resolution rather than 100 µs steps. */
+  crossOriginIsolated: boolean;
+  /** Every envelope (warm-up included) opened to the text sealed, and every private key was non-extractable. */
+  verified: boolean;
+  error?: string;
+}
+
+export interface LongTaskSummary {
+  count: number;
+  totalMs: number;
+  longestMs: number;
+}
+
+export interface EnvelopePageResult {
+  result: EnvelopeJobResult;
+  /** Main-thread long tasks (over 50 ms) observed while the worker ran the job. */
+  longTasks: LongTaskSummary;
+}
+
+export interface EnvelopePageApi {
+  runJob(job: EnvelopeJob): Promise<EnvelopePageResult>;
+}

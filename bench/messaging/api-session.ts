@@ -1,0 +1,106 @@
+import { randomBytes } from 'node:crypto';
+import { deriveAccountKeys } from '../../src/shared/crypto/account-keys';
+import { configResponseSchema } from '../../src/shared/protocol/config';
+import { CSRF_HEADER, CSRF_HEADER_VALUE } from '../../src/shared/protocol/errors';
+import { identityResponseSchema } from '../../src/shared/protocol/identity';
+import { TERMS_VERSION } from '../../src/shared/protocol/ring';
+import { activationRequest } from '../../src/server/testing/activation';
+
+// One browser's worth of API access over real HTTP with Node's fetch: the CSRF header on writes and a
+// cookie jar of one session, as the SPA has.
+
+export interface ApiSession {
+  readonly origin: string;
+  readonly cookie: string | null;
+  get(path: string): Promise<Response>;
+  post(path: string, body?: unknown): Promise<Response>;
+}
+
+export function apiSession(origin: string): ApiSession {
+  let jar: string | null = null;
+  async function send(method: 'GET' | 'POST', path: string, body?: unknown): Promise<Response> {
+    const response = await fetch(`${origin}${path}`, {
+      method,
+      headers: {
+        ...(method === 'GET' ? {} : { [CSRF_HEADER]: CSRF_HEADER_VALUE }),
+        ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+        ...(jar ? { Cookie: jar } : {}),
+      },
+      body: body === undefined ? null : JSON.stringify(body),
+    });
+    for (const setCookie of response.headers.getSetCookie()) {
+      const pair = setCookie.split(';')[0] ?? '';
+      jar = pair.endsWith('=') ? null : pair;
+    }
+    return response;
+  }
+  return {
+    origin,
+    get cookie() {
+      return jar;
+    },
+    get: (path) => send('GET', path),
+    post: (path, body) => send('POST', path, body),
+  };
+}
+
+/** Reads the body either way, so the connection goes back to the pool; throws on any other status. */
+export async function expectStatus(response: Response, status: number, step: string): Promise<void> {
+  const text = await response.text();
+  if (response.status !== status)
+    throw new Error(`${step} answered ${response.status}, not ${status}: ${text}`);
+}
+
+export interface BenchPerson {
+  accountName: string;
+  communityName: string;
+  fingerprint: string;
+  /** SubjectPublicKeyInfo DER, base64url, as published. */
+  publicKey: string;
+  /** The private key the browser would hold, for sealing real envelopes. */
+  pkcs8: Uint8Array;
+}
+
+/**
+ * Signs up, activates sharing with a real 1024-bit key and claims a community name, as
+ * e2e/support/fixtures.ts createSharingPerson does (the same derivation and backup format as the browser).
+ */
+export async function createBenchPerson(
+  session: ApiSession,
+  prefix: string,
+  { termsAccepted = false }: { termsAccepted?: boolean } = {},
+): Promise<BenchPerson> {
+  const accountName = `${prefix}-${randomBytes(4).toString('hex')}`;
+  const password = `correct horse ${randomBytes(6).toString('base64url')} staple`;
+  const configResponse = await session.get('/api/config');
+  const config = configResponseSchema.parse(await configResponse.json());
+  const { authKey, wrapKey } = await deriveAccountKeys(crypto, accountName, password, config.kdf.iterations);
+  await expectStatus(
+    await session.post('/api/accounts', { name: accountName, authKey, kdfIterations: config.kdf.iterations }),
+    201,
+    'Signing up',
+  );
+  const { request, pkcs8 } = await activationRequest(accountName, wrapKey, 1024);
+  await expectStatus(await session.post('/api/identity', request), 201, 'Activating');
+  const claimed = await session.post('/api/identity/community-name', {
+    communityName: `${prefix}.${randomBytes(3).toString('hex')}`,
+  });
+  if (claimed.status !== 200) await expectStatus(claimed, 200, 'Claiming the community name');
+  const { identity } = identityResponseSchema.parse(await claimed.json());
+  const communityName = identity?.communityName;
+  if (!communityName) throw new Error('The claimed community name is missing from the answer.');
+  if (termsAccepted) {
+    await expectStatus(
+      await session.post('/api/ring/terms', { version: TERMS_VERSION }),
+      200,
+      'Accepting the terms',
+    );
+  }
+  return {
+    accountName,
+    communityName,
+    fingerprint: request.fingerprint,
+    publicKey: request.publicKey,
+    pkcs8,
+  };
+}
