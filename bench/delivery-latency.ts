@@ -119,8 +119,15 @@ async function joinRings(alice: ApiSession, bob: ApiSession, bobName: string, al
   }
 }
 
+/** The frame's event, or null for anything else (a keep-alive, an id-only frame, a frame cut short). */
 function eventOf(frame: SseFrame) {
-  const parsed = serverEventSchema.safeParse({ type: frame.event, ...(JSON.parse(frame.data) as object) });
+  let data: unknown;
+  try {
+    data = JSON.parse(frame.data);
+  } catch {
+    return null;
+  }
+  const parsed = serverEventSchema.safeParse({ type: frame.event, ...(data as object) });
   return parsed.success ? parsed.data : null;
 }
 
