@@ -79,14 +79,16 @@ test('alice writes to bob, who is online: Delivered within seconds, and bob read
 });
 
 test('bob offline: Enqueued, then Delivered once he signs in', async ({ browser, makeSharingPerson }) => {
-  const { alice, bob, alicePage, bobPage } = await ringOfTwo(browser, makeSharingPerson);
-  await signOut(bobPage);
+  const { alice, bob, alicePage, bobPage: bobFirstPage } = await ringOfTwo(browser, makeSharingPerson);
+  // Offline: signed out and the tab closed, so no push stream of bob's is left open anywhere.
+  await signOut(bobFirstPage);
+  await bobFirstPage.context().close();
   const text = `while you were out ${secret()}`;
   sentTexts.push(text);
   const sent = await sendMessage(alicePage, bob.communityName ?? '', text);
   await expect(sent.getByText('Enqueued')).toBeVisible({ timeout: 10_000 });
 
-  await signIn(bobPage, bob);
+  const bobPage = await signedInPage(browser, bob);
   await openMessages(bobPage);
   await expect(receivedFrom(bobPage, alice.communityName ?? '')).toHaveCount(1);
   await expect(sent.getByText('Delivered')).toBeVisible({ timeout: 10_000 });

@@ -10,7 +10,8 @@ export async function sendMessage(page: Page, to: string, text: string): Promise
   await page.getByLabel('Recipient').selectOption(to);
   await page.getByLabel('Message', { exact: true }).fill(text);
   await page.getByRole('button', { name: 'Send', exact: true }).click();
-  await expect(page.getByLabel('Message', { exact: true })).toHaveValue('');
+  // Sealing in the worker and queueing can take a few seconds on a loaded machine.
+  await expect(page.getByLabel('Message', { exact: true })).toHaveValue('', { timeout: 15_000 });
   return sentTo(page, to).first();
 }
 

@@ -1,10 +1,11 @@
-import { useMutation } from '@tanstack/react-query';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { fromBase64Url } from '../../../../shared/crypto/encoding';
 import { fingerprintSpki } from '../../../../shared/crypto/fingerprint';
 import { messageTextProblem } from '../../../../shared/message-text';
 import type { ConfigResponse } from '../../../../shared/protocol/config';
 import type { Identity } from '../../../../shared/protocol/identity';
 import { cryptoWorker } from '../../../lib/crypto-worker';
+import { directoryKeyQueryOptions } from '../../../lib/directory-query';
 import { loadDeviceKeys } from '../../../lib/device-keys';
 import { addMessage } from '../../../lib/message-store';
 import { outboxConfigFrom, outboxFor } from '../../../lib/outbox/outbox';
@@ -21,19 +22,22 @@ export interface SendInput {
  * sends it (and retries) from there. The text never leaves this function except inside the envelope.
  */
 export function useSendMessage(accountName: string, identity: Identity, config: ConfigResponse | undefined) {
+  const queryClient = useQueryClient();
   return useMutation({
     mutationFn: async ({ recipient, text }: SendInput) => {
       const problem = messageTextProblem(text);
       if (problem) throw new Error(problem);
       if (!identity.communityName) throw new Error('Choose your community name in Settings first.');
-      if (!recipient.publicKey)
-        throw new Error(`Ringpost is still looking up ${recipient.communityName}'s key.`);
+      // A pending invitee's key may still be on its way from the directory: ask for it here.
+      const publicKey =
+        recipient.publicKey ??
+        (await queryClient.fetchQuery(directoryKeyQueryOptions(recipient.communityName))).publicKey;
       let recipientPin: string | undefined;
       if (recipient.kind === 'member') {
         // Asked again at the moment of sending, from the stored pins, whatever the page showed before.
-        const check = await checkMayWriteTo(accountName, recipient.communityName, recipient.publicKey);
+        const check = await checkMayWriteTo(accountName, recipient.communityName, publicKey);
         if (!check.ok) throw new Error(check.message);
-        recipientPin = await fingerprintSpki(crypto, fromBase64Url(recipient.publicKey));
+        recipientPin = await fingerprintSpki(crypto, fromBase64Url(publicKey));
       }
       const keys = await loadDeviceKeys(accountName);
       if (!keys) throw new Error('Your keys are not in this browser yet. Open Settings to restore them.');
@@ -44,7 +48,7 @@ export function useSendMessage(accountName: string, identity: Identity, config: 
         ts: Date.now(),
         signKey: keys.signKey,
         senderSpki: identity.publicKey,
-        recipientSpki: recipient.publicKey,
+        recipientSpki: publicKey,
         ...(recipientPin ? { recipientPin } : {}),
       });
       const now = Date.now();

@@ -33,10 +33,12 @@ export function ComposeForm({
   const recipient = recipients.find((candidate) => candidate.communityName === to) ?? null;
   const count = countCharacters(text);
   const textProblem = messageTextProblem(text);
+  // "Still checking" is no reason to refuse: sending asks the pins (and looks the key up) itself.
+  const writable = recipient?.writable;
   const recipientProblem = !to
     ? 'Choose who to send it to.'
-    : recipient && !recipient.writable.ok
-      ? recipient.writable.message
+    : writable && !writable.ok && writable.reason !== 'checking'
+      ? writable.message
       : null;
   const problem = textProblem ?? recipientProblem;
 
