@@ -5,8 +5,7 @@ import { fromBase64Url } from '../src/shared/crypto/encoding';
 import { sealEnvelope } from '../src/shared/crypto/envelope-v1';
 import { importRsaPrivateKeys, importRsaPublicKeys } from '../src/shared/crypto/webcrypto-keys';
 import { serverEventSchema } from '../src/shared/protocol/events';
-import { ringResponseSchema } from '../src/shared/protocol/ring';
-import { apiSession, createBenchPerson, expectStatus, type ApiSession } from './messaging/api-session';
+import { apiSession, createBenchPerson, expectStatus, joinRings } from './messaging/api-session';
 import {
   BENCH_BUNDLES,
   startServerProcess,
@@ -96,27 +95,6 @@ async function throwawaySchema(
       await dropper.end();
     },
   };
-}
-
-/** Alice invites Bob, Bob accepts with the fingerprint he was shown: now Alice may write to him. */
-async function joinRings(alice: ApiSession, bob: ApiSession, bobName: string, aliceFingerprint: string) {
-  await expectStatus(await alice.post('/api/ring/invites', { communityName: bobName }), 202, 'Inviting');
-  // The invitee is told after the inviter's answer has gone, so the invite shows up a moment later.
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const ring = ringResponseSchema.parse(await (await bob.get('/api/ring')).json());
-    const invite = ring.received[0];
-    if (invite) {
-      await expectStatus(
-        await bob.post(`/api/ring/invites/${invite.id}/accept`, { fingerprint: aliceFingerprint }),
-        200,
-        'Accepting the invite',
-      );
-      return;
-    }
-    if (Date.now() > deadline) throw new Error('The invite never reached its recipient.');
-    await new Promise((done) => setTimeout(done, 20));
-  }
 }
 
 /** The frame's event, or null for anything else (a keep-alive, an id-only frame, a frame cut short). */

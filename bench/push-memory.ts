@@ -14,7 +14,7 @@ import {
 // against the real server (compiled, in a child process) and reads the child's RSS before and after, then
 // does the same against the smallest Hono `streamSSE` server, the peer TOOLCHAIN.md measured at ~32 KB.
 
-export type PushServer = 'ringpost' | 'hono-streamsse';
+export type PushServer = 'ringpost' | 'node-response' | 'hono-streamsse';
 
 export interface PushMemoryFigures {
   server: PushServer;
@@ -32,6 +32,9 @@ export interface PushMemoryFigures {
   rssKbPerConnection: number;
   /** The same for V8's heapUsed. */
   heapKbPerConnection: number;
+  /** RSS growth over the second half of the connections / their number: the cost of one more. */
+  marginalRssKbPerConnection: number;
+  marginalHeapKbPerConnection: number;
 }
 
 export interface PushMemoryReport {
@@ -57,24 +60,39 @@ async function measureServer(
   warm.close();
   await pause(300);
   const before = await running.settledMemory();
-  const streams = await open(connections);
+  // Opened in two halves with a reading between: the second half's growth is what one more connection
+  // costs, free of one-time growth the first half paid (V8's young generation reaching its size, the
+  // allocator's arenas), which the average over all of them still carries.
+  const firstHalf = await open(Math.ceil(connections / 2));
+  let secondHalf: Awaited<ReturnType<typeof open>> | null = null;
   try {
     await pause(IDLE_MS);
+    const middle = await running.settledMemory();
+    secondHalf = await open(connections - Math.ceil(connections / 2));
+    await pause(IDLE_MS);
     const after = await running.settledMemory();
-    const per = (delta: number) => (streams.opened === 0 ? Number.NaN : delta / streams.opened);
+    const opened = firstHalf.opened + secondHalf.opened;
+    const per = (delta: number, count: number) => (count === 0 ? Number.NaN : delta / count);
+    const failures = { ...firstHalf.failures };
+    for (const [reason, count] of Object.entries(secondHalf.failures)) {
+      failures[reason] = (failures[reason] ?? 0) + count;
+    }
     return {
       server,
       requested: connections,
-      attempted: streams.attempted,
-      opened: streams.opened,
-      failures: streams.failures,
+      attempted: firstHalf.attempted + secondHalf.attempted,
+      opened,
+      failures,
       rssBeforeKb: before.rssKb,
       rssAfterKb: after.rssKb,
-      rssKbPerConnection: per(after.rssKb - before.rssKb),
-      heapKbPerConnection: per(after.heapUsedKb - before.heapUsedKb),
+      rssKbPerConnection: per(after.rssKb - before.rssKb, opened),
+      heapKbPerConnection: per(after.heapUsedKb - before.heapUsedKb, opened),
+      marginalRssKbPerConnection: per(after.rssKb - middle.rssKb, secondHalf.opened),
+      marginalHeapKbPerConnection: per(after.heapUsedKb - middle.heapUsedKb, secondHalf.opened),
     };
   } finally {
-    streams.close();
+    firstHalf.close();
+    secondHalf?.close();
   }
 }
 
@@ -117,10 +135,14 @@ async function measureRingpost(connections: number): Promise<PushMemoryFigures> 
   }
 }
 
-async function measureHonoPeer(connections: number): Promise<PushMemoryFigures> {
-  const running = await startServerProcess({ script: BENCH_BUNDLES.honoSsePeer, healthPath: '/health' });
+async function measurePeer(
+  server: Exclude<PushServer, 'ringpost'>,
+  connections: number,
+): Promise<PushMemoryFigures> {
+  const script = server === 'node-response' ? BENCH_BUNDLES.nodeSsePeer : BENCH_BUNDLES.honoSsePeer;
+  const running = await startServerProcess({ script, healthPath: '/health' });
   try {
-    return await measureServer('hono-streamsse', running, { path: '/events', headers: {} }, connections);
+    return await measureServer(server, running, { path: '/events', headers: {} }, connections);
   } finally {
     await running.stop();
   }
@@ -131,8 +153,9 @@ export async function runPushMemoryBench({
 }: { connections?: number } = {}): Promise<PushMemoryReport> {
   // One after the other: each server has the machine to itself while its memory is read.
   const ringpost = await measureRingpost(connections);
-  const hono = await measureHonoPeer(connections);
-  return { connections, servers: [ringpost, hono] };
+  const floor = await measurePeer('node-response', connections);
+  const hono = await measurePeer('hono-streamsse', connections);
+  return { connections, servers: [ringpost, floor, hono] };
 }
 
 export interface PushMemoryRow {
@@ -142,19 +165,29 @@ export interface PushMemoryRow {
   rssAfterMiB: string;
   rssKbPerConnection: string;
   heapKbPerConnection: string;
+  marginalRssKb: string;
+  marginalHeapKb: string;
   failures: string;
 }
 
-/** Rows for console.table, Ringpost beside the Hono streamSSE peer. */
+const SERVER_LABELS: Record<PushServer, string> = {
+  ringpost: 'Ringpost /api/events',
+  'node-response': "Node's response, no framework (floor)",
+  'hono-streamsse': 'Hono streamSSE (peer)',
+};
+
+/** Rows for console.table: Ringpost beside the bare floor and the Hono streamSSE peer. */
 export function formatPushMemory(report: PushMemoryReport): PushMemoryRow[] {
   const mib = (kb: number) => (kb / 1024).toFixed(1);
   return report.servers.map((figures) => ({
-    server: figures.server === 'ringpost' ? 'Ringpost /api/events' : 'Hono streamSSE (peer)',
+    server: SERVER_LABELS[figures.server],
     opened: `${figures.opened} / ${figures.requested}${figures.attempted < figures.requested ? ` (${figures.attempted} tried)` : ''}`,
     rssBeforeMiB: mib(figures.rssBeforeKb),
     rssAfterMiB: mib(figures.rssAfterKb),
     rssKbPerConnection: figures.rssKbPerConnection.toFixed(1),
     heapKbPerConnection: figures.heapKbPerConnection.toFixed(1),
+    marginalRssKb: figures.marginalRssKbPerConnection.toFixed(1),
+    marginalHeapKb: figures.marginalHeapKbPerConnection.toFixed(1),
     failures:
       Object.entries(figures.failures)
         .map(([reason, count]) => `${reason} × ${count}`)

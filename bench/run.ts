@@ -2,6 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { formatDeliveryLatency, runDeliveryLatencyBench } from './delivery-latency';
 import { formatEnvelopeBench, runEnvelopeBench } from './envelope';
 import { runKeygenBench } from './keygen';
+import { formatHistoryUi, runHistoryUiBench } from './history-ui';
 import { formatPushMemory, runPushMemoryBench } from './push-memory';
 import { runRingTimingBench, type TimingSeries } from './ring-timing';
 import { runSignInTimingBench } from './sign-in-timing';
@@ -55,14 +56,21 @@ console.table(delivery.flatMap(formatDeliveryLatency));
 
 console.log('');
 const pushMemory = await runPushMemoryBench({ connections: 10_000 });
-console.log('Memory per idle push connection (target ≤ 10 KB RSS), beside Hono streamSSE in the same run');
+console.log(
+  'Memory per idle push connection (target ≤ 10 KB RSS), beside a bare Node floor and Hono streamSSE',
+);
 console.table(formatPushMemory(pushMemory));
+
+console.log('');
+const historyUi = await runHistoryUiBench();
+console.log('History in the real UI: 2,000 received messages, Show all on a conversation of 200');
+console.table(formatHistoryUi(historyUi));
 
 await mkdir('bench/results', { recursive: true });
 await writeFile(
   'bench/results/summary.json',
   JSON.stringify(
-    { measuredAt: new Date().toISOString(), keygen, signIn, ring, envelope, delivery, pushMemory },
+    { measuredAt: new Date().toISOString(), keygen, signIn, ring, envelope, delivery, pushMemory, historyUi },
     null,
     2,
   ) + '\n',

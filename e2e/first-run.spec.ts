@@ -100,6 +100,7 @@ test.describe('a new account', () => {
       'Getting started',
       'Choose your community name',
       'Sharing',
+      'Notifications',
       'Account',
     ]);
     const form = await page.getByRole('form', { name: 'Choose your community name' }).boundingBox();
@@ -111,7 +112,7 @@ test.describe('a new account', () => {
 
     const name = newCommunityName('rosa');
     await claimCommunityName(page, name);
-    await expect(sections).toHaveText(['Getting started', 'Sharing', 'Account']);
+    await expect(sections).toHaveText(['Getting started', 'Sharing', 'Notifications', 'Account']);
     await expect(page.getByTestId('community-name')).toHaveText(name);
   });
 

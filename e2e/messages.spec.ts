@@ -5,7 +5,7 @@ import type { Browser, Page } from '@playwright/test';
 import { signIn, signOut } from './support/accounts';
 import { expect, test, type SharingPerson } from './support/fixtures';
 import { openMessages, receivedFrom, sendMessage, sentTo } from './support/messages';
-import { invite, openPeople, receivedInvite, returnToTab, ringMember } from './support/ring';
+import { invite, joinRings, openPeople } from './support/ring';
 
 // Secure messages between two browsers: sealed in one, stored and forwarded by a server that cannot read
 // them, opened in the other only when shown.
@@ -32,16 +32,11 @@ async function ringOfTwo(
   const alice = await makeSharingPerson({ prefix: 'alice', termsAccepted: true });
   const bob = await makeSharingPerson({ prefix: 'bob' });
   const alicePage = await signedInPage(browser, alice);
-  await openPeople(alicePage);
-  await invite(alicePage, bob.communityName ?? '');
   const bobPage = await signedInPage(browser, bob);
-  await openPeople(bobPage);
-  await receivedInvite(bobPage, alice.communityName ?? '')
-    .getByRole('button', { name: 'Accept' })
-    .click();
-  await expect(ringMember(bobPage, alice.communityName ?? '')).toBeVisible();
-  await returnToTab(alicePage);
-  await expect(ringMember(alicePage, bob.communityName ?? '')).toBeVisible();
+  await joinRings(
+    { page: alicePage, communityName: alice.communityName ?? '' },
+    { page: bobPage, communityName: bob.communityName ?? '' },
+  );
   await openMessages(alicePage);
   return { alice, bob, alicePage, bobPage };
 }
@@ -92,6 +87,35 @@ test('bob offline: Enqueued, then Delivered once he signs in', async ({ browser,
   await openMessages(bobPage);
   await expect(receivedFrom(bobPage, alice.communityName ?? '')).toHaveCount(1);
   await expect(sent.getByText('Delivered')).toBeVisible({ timeout: 10_000 });
+});
+
+test('alice away too: the message she left Enqueued shows Delivered when she comes back', async ({
+  browser,
+  makeSharingPerson,
+}) => {
+  const { alice, bob, alicePage, bobPage: bobFirstPage } = await ringOfTwo(browser, makeSharingPerson);
+  await signOut(bobFirstPage);
+  await bobFirstPage.context().close();
+  const text = `left for later ${secret()}`;
+  sentTexts.push(text);
+  const sent = await sendMessage(alicePage, bob.communityName ?? '', text);
+  await expect(sent.getByText('Enqueued')).toBeVisible({ timeout: 10_000 });
+  // alice signs out in the same browser: her stream ends, and no tab of hers hears the delivery.
+  await signOut(alicePage);
+
+  const bobPage = await signedInPage(browser, bob);
+  await openMessages(bobPage);
+  await expect(receivedFrom(bobPage, alice.communityName ?? '')).toHaveCount(1);
+
+  await signIn(alicePage, alice);
+  await openMessages(alicePage);
+  await expect(
+    sentTo(alicePage, bob.communityName ?? '')
+      .first()
+      .getByText('Delivered'),
+  ).toBeVisible({
+    timeout: 10_000,
+  });
 });
 
 test('while an invite is pending, both may exchange a verification message, marked as not verified', async ({

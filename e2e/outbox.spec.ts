@@ -4,7 +4,7 @@ import { signIn } from './support/accounts';
 import { createSharingPerson, expect, test, type SharingPerson } from './support/fixtures';
 import { openMessages, receivedFrom, sendMessage } from './support/messages';
 import { ownServer, type OwnServer } from './support/own-server';
-import { invite, openPeople, receivedInvite, returnToTab, ringMember } from './support/ring';
+import { joinRings } from './support/ring';
 
 // The outbox as PrivateGSM describes it, against a server of the story's own that is stopped and started
 // under the browsers: a message typed while the server is down stays "Sending", survives a reload, and is
@@ -40,17 +40,12 @@ async function ringOfTwo(browser: Browser) {
   const aliceContext = await contextFor(browser);
   const alicePage = await aliceContext.newPage();
   await signIn(alicePage, alice);
-  await openPeople(alicePage);
-  await invite(alicePage, bob.communityName ?? '');
   const bobPage = await (await contextFor(browser)).newPage();
   await signIn(bobPage, bob);
-  await openPeople(bobPage);
-  await receivedInvite(bobPage, alice.communityName ?? '')
-    .getByRole('button', { name: 'Accept' })
-    .click();
-  await expect(ringMember(bobPage, alice.communityName ?? '')).toBeVisible();
-  await returnToTab(alicePage);
-  await expect(ringMember(alicePage, bob.communityName ?? '')).toBeVisible();
+  await joinRings(
+    { page: alicePage, communityName: alice.communityName ?? '' },
+    { page: bobPage, communityName: bob.communityName ?? '' },
+  );
   await openMessages(alicePage);
   await openMessages(bobPage);
   return { alice, bob, aliceContext, alicePage, bobPage };

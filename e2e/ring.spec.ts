@@ -4,6 +4,7 @@ import { expect, test, type SharingPerson } from './support/fixtures';
 import {
   acceptTerms,
   invite,
+  joinRings,
   openPeople,
   receivedInvite,
   replacePublishedKey,
@@ -132,15 +133,12 @@ test('removing a member removes both sides, silently', async ({ browser, makeSha
   const alice = await makeSharingPerson({ prefix: 'alice', termsAccepted: true });
   const bob = await makeSharingPerson({ prefix: 'bob' });
   const alicePage = await signedInPage(browser, alice);
-  await invite(alicePage, bob.communityName ?? '');
   const bobPage = await signedInPage(browser, bob);
-  await receivedInvite(bobPage, alice.communityName ?? '')
-    .getByRole('button', { name: 'Accept' })
-    .click();
-  await expect(ringMember(bobPage, alice.communityName ?? '')).toBeVisible();
-  await returnToTab(alicePage);
+  await joinRings(
+    { page: alicePage, communityName: alice.communityName ?? '' },
+    { page: bobPage, communityName: bob.communityName ?? '' },
+  );
   const bobOnAlicesSide = ringMember(alicePage, bob.communityName ?? '');
-  await expect(bobOnAlicesSide).toBeVisible();
 
   await bobOnAlicesSide.getByRole('button', { name: 'Remove' }).click();
   const dialog = alicePage.getByRole('dialog', {
@@ -164,12 +162,11 @@ test('the key-change alarm appears when the server hands out another key for bob
   const alice = await makeSharingPerson({ prefix: 'alice', termsAccepted: true });
   const bob = await makeSharingPerson({ prefix: 'bob' });
   const alicePage = await signedInPage(browser, alice);
-  await invite(alicePage, bob.communityName ?? '');
   const bobPage = await signedInPage(browser, bob);
-  await receivedInvite(bobPage, alice.communityName ?? '')
-    .getByRole('button', { name: 'Accept' })
-    .click();
-  await returnToTab(alicePage);
+  await joinRings(
+    { page: alicePage, communityName: alice.communityName ?? '' },
+    { page: bobPage, communityName: bob.communityName ?? '' },
+  );
   const bobOnAlicesSide = ringMember(alicePage, bob.communityName ?? '');
   await bobOnAlicesSide.getByRole('button', { name: 'Mark as verified' }).click();
   await expect(bobOnAlicesSide.getByText('Verified', { exact: true })).toBeVisible();

@@ -3,7 +3,7 @@ import { deriveAccountKeys } from '../../src/shared/crypto/account-keys';
 import { configResponseSchema } from '../../src/shared/protocol/config';
 import { CSRF_HEADER, CSRF_HEADER_VALUE } from '../../src/shared/protocol/errors';
 import { identityResponseSchema } from '../../src/shared/protocol/identity';
-import { TERMS_VERSION } from '../../src/shared/protocol/ring';
+import { ringResponseSchema, TERMS_VERSION } from '../../src/shared/protocol/ring';
 import { activationRequest } from '../../src/server/testing/activation';
 
 // One browser's worth of API access over real HTTP with Node's fetch: the CSRF header on writes and a
@@ -53,6 +53,8 @@ export async function expectStatus(response: Response, status: number, step: str
 
 export interface BenchPerson {
   accountName: string;
+  /** For signing in through the UI (bench/history-ui.ts). */
+  password: string;
   communityName: string;
   fingerprint: string;
   /** SubjectPublicKeyInfo DER, base64url, as published. */
@@ -98,9 +100,36 @@ export async function createBenchPerson(
   }
   return {
     accountName,
+    password,
     communityName,
     fingerprint: request.fingerprint,
     publicKey: request.publicKey,
     pkcs8,
   };
+}
+
+/** Alice invites Bob, Bob accepts with the fingerprint he was shown: now Alice may write to him. */
+export async function joinRings(
+  alice: ApiSession,
+  bob: ApiSession,
+  bobName: string,
+  aliceFingerprint: string,
+) {
+  await expectStatus(await alice.post('/api/ring/invites', { communityName: bobName }), 202, 'Inviting');
+  // The invitee is told after the inviter's answer has gone, so the invite shows up a moment later.
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const ring = ringResponseSchema.parse(await (await bob.get('/api/ring')).json());
+    const invite = ring.received[0];
+    if (invite) {
+      await expectStatus(
+        await bob.post(`/api/ring/invites/${invite.id}/accept`, { fingerprint: aliceFingerprint }),
+        200,
+        'Accepting the invite',
+      );
+      return;
+    }
+    if (Date.now() > deadline) throw new Error('The invite never reached its recipient.');
+    await new Promise((done) => setTimeout(done, 20));
+  }
 }

@@ -17,20 +17,22 @@ const BUILD_DIR = resolve('node_modules/.tmp/bench-server');
 export const BENCH_BUNDLES = {
   ringpost: join(BUILD_DIR, 'index.js'),
   honoSsePeer: join(BUILD_DIR, 'hono-sse-peer.js'),
+  nodeSsePeer: join(BUILD_DIR, 'node-sse-peer.js'),
   gcProbe: join(BUILD_DIR, 'gc-probe.js'),
 } as const;
 
 let bundled: Promise<void> | null = null;
 
 /**
- * Bundles the server from the current sources (the options of `npm run build:server`), the Hono peer and
- * the GC probe; once per process. Always from source, so a stale dist-server never gets measured.
+ * Bundles the server from the current sources (the options of `npm run build:server`), the two SSE peers
+ * and the GC probe; once per process. Always from source, so a stale dist-server never gets measured.
  */
 export function bundleBenchServers(): Promise<void> {
   bundled ??= build({
     entryPoints: [
       { in: 'src/server/index.ts', out: 'index' },
       { in: 'bench/messaging/hono-sse-peer.ts', out: 'hono-sse-peer' },
+      { in: 'bench/messaging/node-sse-peer.ts', out: 'node-sse-peer' },
       { in: 'bench/messaging/gc-probe.ts', out: 'gc-probe' },
     ],
     outdir: BUILD_DIR,

@@ -41,6 +41,25 @@ export const ringMember = (page: Page, name: string): Locator =>
     .getByRole('region', { name: 'Your Ring of Trust', exact: true })
     .getByRole('listitem', { name, exact: true });
 
+interface Side {
+  page: Page;
+  communityName: string;
+}
+
+/**
+ * The inviter (terms accepted) invites the invitee from People and the invitee accepts; returns once each
+ * page lists the other as a member. Both pages are left on People.
+ */
+export async function joinRings(inviter: Side, invitee: Side): Promise<void> {
+  await openPeople(inviter.page);
+  await invite(inviter.page, invitee.communityName);
+  await openPeople(invitee.page);
+  await receivedInvite(invitee.page, inviter.communityName).getByRole('button', { name: 'Accept' }).click();
+  await expect(ringMember(invitee.page, inviter.communityName)).toBeVisible();
+  await returnToTab(inviter.page);
+  await expect(ringMember(inviter.page, invitee.communityName)).toBeVisible();
+}
+
 /** "dd04 bfb8 …" as the page shows a fingerprint. */
 export const spaced = (fingerprint: string) => fingerprint.match(/.{4}/g)?.join(' ') ?? '';
 

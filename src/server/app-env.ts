@@ -34,13 +34,27 @@ export interface AppDeps {
   tasks: BackgroundTasks;
 }
 
+/** The signed-in browser's session: its token (from the cookie), its key, and when it lapses. */
+export interface ActiveSession {
+  token: string;
+  key: string;
+  expiresAt: number;
+}
+
 export interface AppEnv {
   /** Node's request and response under @hono/node-server; absent when the app runs in-process (tests). */
   Bindings: Partial<HttpBindings>;
   Variables: {
     account: SessionAccount | null;
-    sessionToken: string | null;
+    session: ActiveSession | null;
   };
+}
+
+/** The session of a request that passed `requireAccount`. */
+export function requireSession(c: Context<AppEnv>): ActiveSession {
+  const session = c.get('session');
+  if (!session) throw unauthenticated();
+  return session;
 }
 
 export function requireAccount(c: Context<AppEnv>): SessionAccount {

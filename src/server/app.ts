@@ -17,6 +17,7 @@ import { directoryRoutes } from './routes/directory';
 import { eventRoutes } from './routes/events';
 import { identityRoutes } from './routes/identity';
 import { messageRoutes } from './routes/messages';
+import { historyRoutes } from './routes/history';
 import { metaRoutes } from './routes/meta';
 import { ringRoutes } from './routes/ring';
 import { sessionRoutes } from './routes/session';
@@ -56,7 +57,12 @@ function requestBodyLimits(generalBytes: number): MiddlewareHandler<AppEnv> {
     });
   const general = limit(generalBytes);
   const pins = limit(Math.max(generalBytes, PINS_BODY_LIMIT_BYTES));
-  return (c, next) => (c.req.path === '/api/ring/pins' ? pins : general)(c, next);
+  return (c, next) => {
+    // A GET carries no body we read, and asking for one makes @hono/node-server build a full Request with
+    // an AbortController that a long-lived push stream then keeps: ~2 KB on each idle connection.
+    if (c.req.method === 'GET' || c.req.method === 'HEAD') return next();
+    return (c.req.path === '/api/ring/pins' ? pins : general)(c, next);
+  };
 }
 
 export function createApp(deps: AppDeps) {
@@ -71,6 +77,7 @@ export function createApp(deps: AppDeps) {
     .route('/ring', ringRoutes(deps))
     .route('/directory', directoryRoutes(deps))
     .route('/messages', messageRoutes(deps))
+    .route('/history', historyRoutes(deps))
     .route('/events', eventRoutes(deps));
 
   const app = new Hono<AppEnv>()

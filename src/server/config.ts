@@ -20,6 +20,8 @@ export interface Config {
   keyBits: KeyBits;
   holdMs: number;
   retentionMs: number;
+  historyMs: number;
+  revealIdleMs: number;
   outboxExpiryMs: number;
   sendTimeoutMs: number;
   sendTries: number;
@@ -80,6 +82,8 @@ export function defaultConfig(overrides: Partial<Config> = {}): Config {
     keyBits: rules.defaultKeyBits,
     holdMs: rules.holdMs,
     retentionMs: rules.retentionMs,
+    historyMs: rules.historyMs,
+    revealIdleMs: rules.revealIdleMs,
     outboxExpiryMs: rules.outboxExpiryMs,
     sendTimeoutMs: rules.sendTimeoutMs,
     sendTries: rules.sendTries,

@@ -115,6 +115,8 @@ export const settingsSchema = z.object({
   ),
   RINGPOST_HOLD: duration(base.holdMs),
   RINGPOST_RETENTION: duration(base.retentionMs),
+  RINGPOST_HISTORY: duration(base.historyMs),
+  RINGPOST_REVEAL_IDLE: duration(base.revealIdleMs),
   RINGPOST_OUTBOX_EXPIRY: duration(base.outboxExpiryMs),
   RINGPOST_SEND_TIMEOUT: duration(base.sendTimeoutMs),
   RINGPOST_SEND_TRIES: integer(base.sendTries, 1, 100),
@@ -167,6 +169,9 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
     keyBits: e.RINGPOST_KEY_BITS,
     holdMs: e.RINGPOST_HOLD,
     retentionMs: e.RINGPOST_RETENTION,
+    // A row cannot leave History before its content is destroyed: the longer of the two applies.
+    historyMs: Math.max(e.RINGPOST_HISTORY, e.RINGPOST_RETENTION),
+    revealIdleMs: e.RINGPOST_REVEAL_IDLE,
     outboxExpiryMs: e.RINGPOST_OUTBOX_EXPIRY,
     sendTimeoutMs: e.RINGPOST_SEND_TIMEOUT,
     sendTries: e.RINGPOST_SEND_TRIES,

@@ -54,6 +54,12 @@ export const keyChanged = () =>
 export const pinsConflict = () =>
   new ApiError(409, 'pins_conflict', 'Your pins changed in another browser. Reload and try again.');
 
+export const starsFull = (max: number) =>
+  new ApiError(409, 'stars_full', `You can star at most ${max} messages. Unstar one to free a slot.`);
+
+export const contentGone = () =>
+  new ApiError(409, 'content_gone', 'This message’s content has been destroyed, so it cannot be starred.');
+
 /** "15 minutes", "1 hour", "40 seconds": how long to wait, as a person would say it. */
 export function humanDuration(seconds: number): string {
   const plural = (count: number, unit: string) => `${count} ${unit}${count === 1 ? '' : 's'}`;

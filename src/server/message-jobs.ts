@@ -1,7 +1,7 @@
 import type { Clock } from './clock';
 import type { Config } from './config';
 import { deleteEventsBefore } from './db/events';
-import { deleteFinishedMessagesBefore } from './db/messages';
+import { deleteEventReadsBefore, sweepMessages } from './db/marks';
 import type { Db } from './db/schema';
 import type { Job } from './jobs';
 import type { Logger } from './log';
@@ -32,15 +32,22 @@ export function messageJobs(deps: MessageJobDeps): Job[] {
       },
     },
     {
-      // DESIGN §2: after retention the push log and finished messages go; a browser resuming from an older
-      // id gets what is left.
+      // DESIGN §2: after retention the push log goes and finished messages lose their content (starred ones
+      // excepted); their rows stay for History until the history window ends. A browser resuming from an
+      // older id gets what is left.
       name: 'retention',
       everyMs: config.sweepIntervalMs,
       run: async () => {
-        const cutoff = clock.now() - config.retentionMs;
+        const now = clock.now();
+        const cutoff = now - config.retentionMs;
         const events = await deleteEventsBefore(db, cutoff);
-        const messages = await deleteFinishedMessagesBefore(db, cutoff);
-        if (events || messages) log.info({ events, messages }, 'retention sweep');
+        const { emptied, removed } = await sweepMessages(db, {
+          contentCutoff: cutoff,
+          rowCutoff: now - config.historyMs,
+        });
+        const marks = await deleteEventReadsBefore(db, now - config.historyMs);
+        if (events || emptied || removed || marks)
+          log.info({ events, emptied, removed, marks }, 'retention sweep');
       },
     },
   ];

@@ -143,51 +143,58 @@ export async function expireHeldMessages(deps: MessagingDeps): Promise<number> {
 /** What the log keeps of a message event (see `loggedForm`). */
 const messageRefSchema = z.object({ from: z.string(), id: z.string() });
 
-/** A message event read back from the log, or null when its content is gone (expired, or past retention). */
+/**
+ * A message event read back from the log, or null when its content is gone (expired, or past retention)
+ * or it is among `offered`, sent already at the head of this stream.
+ */
 async function resolveLogged(
   deps: MessagingDeps,
   accountId: string,
-  type: string,
-  payload: string,
+  row: { type: string; payload: string },
+  offered: ReadonlySet<string>,
 ): Promise<ServerEvent | null> {
-  const parsed: unknown = JSON.parse(payload);
-  if (type !== 'message') return serverEventSchema.parse(parsed);
+  const parsed: unknown = JSON.parse(row.payload);
+  if (row.type !== 'message') return serverEventSchema.parse(parsed);
   const ref = messageRefSchema.parse(parsed);
-  const row = await findHeldMessage(deps.db, accountId, ref.from, ref.id);
-  return row ? { type: 'message', message: openHeld(deps.keyring, row) } : null;
+  if (offered.has(`${ref.from}/${ref.id}`)) return null;
+  const held = await findHeldMessage(deps.db, accountId, ref.from, ref.id);
+  return held ? { type: 'message', message: openHeld(deps.keyring, held) } : null;
 }
 
+const messageKey = (message: IncomingMessage) => `${message.envelope.from}/${message.envelope.id}`;
+
 /**
- * What a new stream sends first. With a Last-Event-ID: every logged event after it, in order. Without:
- * the messages still waiting (the page fetches everything else itself), then the current number, so a
- * later reconnect resumes from there.
+ * What a new stream sends first. Always the messages still waiting for this browser's acknowledgement,
+ * under no number: one seen but never acknowledged (the tab closed before it was stored) is offered again
+ * whatever Last-Event-ID says, and the browser keeps it once. Then, with a Last-Event-ID, every other
+ * logged event after it, in order; without one (or with one past the log's end, as after a restore from
+ * backup), only the current number, so a later reconnect resumes from there.
  */
 export async function streamReplay(
   deps: MessagingDeps,
   accountId: string,
   lastEventId: number | null,
 ): Promise<Replay> {
-  if (lastEventId === null) {
-    const head = await latestEventSeq(deps.db, accountId);
-    const pending = await pendingMessages(deps, accountId);
-    const sent = new Set(pending.map((message) => `${message.envelope.from}/${message.envelope.id}`));
-    return {
-      after: 0,
-      head,
-      frames: pending.map((message) => ({ seq: null, event: { type: 'message', message } })),
-      alreadySent: (event) =>
-        event.type === 'message' && sent.has(`${event.message.envelope.from}/${event.message.envelope.id}`),
-    };
-  }
-  const frames: ReplayFrame[] = [];
+  const latest = await latestEventSeq(deps.db, accountId);
+  const pending = await pendingMessages(deps, accountId);
+  const frames = pending.map((message): ReplayFrame => ({ seq: null, event: { type: 'message', message } }));
+  const offered = new Set(pending.map(messageKey));
+  // Nearly every stream opens with nothing pending: it then keeps no set and no check for its lifetime.
+  const alreadySent =
+    offered.size === 0
+      ? undefined
+      : (event: ServerEvent) => event.type === 'message' && offered.has(messageKey(event.message));
+  const replay = (after: number, head: number): Replay =>
+    alreadySent ? { after, head, frames, alreadySent } : { after, head, frames };
+  if (lastEventId === null || lastEventId > latest) return replay(0, latest);
   let head = lastEventId;
   for (;;) {
     const page = await listEventsAfter(deps.db, accountId, head, REPLAY_PAGE);
     for (const row of page) {
       head = row.seq;
-      const event = await resolveLogged(deps, accountId, row.type, row.payload);
+      const event = await resolveLogged(deps, accountId, row, offered);
       if (event) frames.push({ seq: row.seq, event });
     }
-    if (page.length < REPLAY_PAGE) return { after: lastEventId, head, frames };
+    if (page.length < REPLAY_PAGE) return replay(lastEventId, head);
   }
 }

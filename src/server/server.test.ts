@@ -193,8 +193,11 @@ describe('the server on a socket', () => {
     });
     expect(stream.statusCode).toBe(200);
     expect(stream.headers['content-type']).toBe('text/event-stream; charset=utf-8');
-    expect(stream.headers['content-security-policy']).toContain("default-src 'self'");
+    expect(stream.headers['x-content-type-options']).toBe('nosniff');
+    expect(stream.headers['cross-origin-resource-policy']).toBe('same-origin');
     expect(stream.headers['x-accel-buffering']).toBe('no');
+    // A stream is never rendered, and Node holds each open response's header block: no document headers.
+    expect(stream.headers['content-security-policy']).toBeUndefined();
     stream.setEncoding('utf8');
     stream.on('data', (chunk: string) => received.push(chunk));
     await clock.untilTimers();
@@ -202,6 +205,36 @@ describe('the server on a socket', () => {
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(received.join('')).toBe('retry: 1000\n\nevent: keep-alive\ndata: 1\n\n');
     stream.destroy();
+  });
+  it('ends a browser’s open streams when it signs out, and refuses its retry', async () => {
+    const laptop = await signUp(server.port);
+    const open = (cookie: string) =>
+      new Promise<{ ended: Promise<void> }>((resolve, reject) => {
+        http
+          .get(
+            { host: '127.0.0.1', port: server.port, path: '/api/events', headers: { Cookie: cookie } },
+            (response) => {
+              response.resume();
+              resolve({ ended: new Promise((done) => response.on('end', done)) });
+            },
+          )
+          .on('error', reject);
+      });
+    const first = await open(laptop);
+    const second = await open(laptop);
+    let firstEnded = false;
+    void first.ended.then(() => (firstEnded = true));
+    const signedOut = await request(server.port, {
+      method: 'DELETE',
+      path: '/api/session',
+      headers: { Cookie: laptop, 'X-Ringpost-Request': '1' },
+    });
+    expect(signedOut.status).toBe(204);
+    await Promise.all([first.ended, second.ended]);
+    expect(firstEnded).toBe(true);
+    // The session is gone, so the browser's retry is refused rather than served.
+    const retry = await request(server.port, { path: '/api/events', headers: { Cookie: laptop } });
+    expect(retry.status).toBe(401);
   });
 });
 

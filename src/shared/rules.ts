@@ -20,6 +20,10 @@ export const rules = {
   outboxExpiryMs: 12 * HOUR,
   holdMs: 72 * HOUR,
   retentionMs: 7 * DAY,
+  /** How long History lists a message after its content is destroyed (the row only). */
+  historyMs: 7 * DAY,
+  /** A shown message hides again after this long with nobody using the page. */
+  revealIdleMs: 60 * SECOND,
   keepAliveMs: 25 * SECOND,
   /** A pending invite lapses silently after this long. */
   inviteExpiryMs: 30 * DAY,

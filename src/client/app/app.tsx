@@ -12,6 +12,8 @@ import { errorMessage } from '../lib/api-client';
 import { createQueryClient } from '../lib/query-client';
 import { AppShell } from './app-shell';
 import { SettingsPage } from './settings-page';
+import { ConversationPage } from '../features/messages/components/conversation-page';
+import { useMessageRows } from '../features/messages/components/message-rows';
 
 export function App() {
   const [queryClient] = useState(createQueryClient);
@@ -69,7 +71,8 @@ function AppRoutes() {
           }
         />
         <Route path="/messages" element={<MessagesPage account={account} />} />
-        <Route path="/history" element={<HistoryPage />} />
+        <Route path="/conversations/:name" element={<ConversationPage account={account} />} />
+        <Route path="/history" element={<HistoryPage account={account} useMessageRows={useMessageRows} />} />
         <Route path="*" element={<Navigate to="/settings" replace />} />
       </Route>
     </Routes>

@@ -1,5 +1,6 @@
 import type { Account } from '../../shared/protocol/account';
 import { AccountSection } from '../features/account/components/account-section';
+import { NotificationsSection } from '../features/account/components/notifications-section';
 import { UnlockForm } from '../features/account/components/unlock-form';
 import { SharingSection } from '../features/sharing/components/sharing-section';
 import { usePageTitle } from '../lib/page-title';
@@ -15,6 +16,7 @@ export function SettingsPage({ account }: { account: Account }) {
         accountName={account.name}
         unlock={(reason) => <UnlockForm accountName={account.name} reason={reason} />}
       />
+      <NotificationsSection />
       <AccountSection account={account} />
     </div>
   );

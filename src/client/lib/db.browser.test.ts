@@ -15,7 +15,7 @@ import { deleteDeviceKeys, loadDeviceKeys, storeDeviceKeys } from './device-keys
 // migration's worst failure is losing the private keys a user already has.
 
 /** What the app's schema is today; a new migration changes this list on purpose. */
-const CURRENT_STORES = ['keys', 'pins', 'outbox', 'messages'];
+const CURRENT_STORES = ['keys', 'pins', 'outbox', 'messages', 'push'];
 const subtle = crypto.subtle;
 const opened: string[] = [];
 const message = new TextEncoder().encode('where did we last meet?');

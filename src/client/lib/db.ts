@@ -2,6 +2,7 @@ import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction, type St
 import type { MessageRecord } from './message-store';
 import type { OutboxItem } from './outbox/outbox-machine';
 import type { LocalPins } from './pins/pin-sync';
+import type { PushPosition } from './push-position';
 
 // This browser's one IndexedDB database: every object store and every change to them lives here, as an
 // ordered list of migrations. A browser may hold a database of any earlier version, and its data (the
@@ -46,6 +47,8 @@ export interface RingpostDb extends DBSchema {
     value: MessageRecord;
     indexes: { 'account-time': [string, number] };
   };
+  /** Since version 5: how far each account's push channel has read (lib/push-position.ts). */
+  push: { key: string; value: PushPosition };
 }
 
 export type RingpostDatabase = IDBPDatabase<RingpostDb>;
@@ -76,6 +79,10 @@ export const migrations: readonly Migration[] = [
       'accountName',
       'sentAt',
     ]);
+  },
+  // 5: the push channel's position, one record per account, so a reopened page resumes where it stopped.
+  (db) => {
+    db.createObjectStore('push', { keyPath: 'accountName' });
   },
 ];
 

@@ -1,4 +1,4 @@
-import { useQuery } from '@tanstack/react-query';
+import { queryOptions, useQuery, type QueryClient } from '@tanstack/react-query';
 import type { Identity } from '../../shared/protocol/identity';
 import type { RestoreResult } from '../crypto/crypto-client';
 import { cryptoWorker } from './crypto-worker';
@@ -9,7 +9,7 @@ import {
   type DeviceKeys,
   type StoragePersistence,
 } from './db';
-import { useWrapKey } from './session-keys';
+import { getWrapKey, useWrapKey } from './session-keys';
 
 // This browser's private keys for the account's published identity, for every feature that decrypts or
 // signs (sharing shows them, messaging and the Ring use them). They are stored only after the server
@@ -71,9 +71,12 @@ export const deviceKeysQueryKey = (accountName: string, fingerprint: string, unl
  * browser, cleared site data), they are restored from the encrypted backup with the wrap key from sign-in
  * or Unlock; a new identity is never made in their place.
  */
-export function useDeviceKeys(accountName: string, identity: Identity | null | undefined) {
-  const wrapKey = useWrapKey();
-  return useQuery({
+export function deviceKeysQueryOptions(
+  accountName: string,
+  identity: Identity | null | undefined,
+  wrapKey: CryptoKey | null,
+) {
+  return queryOptions({
     queryKey: deviceKeysQueryKey(accountName, identity?.fingerprint ?? '', wrapKey !== null),
     enabled: !!identity,
     staleTime: Infinity,
@@ -101,4 +104,31 @@ export function useDeviceKeys(accountName: string, identity: Identity | null | u
       return { keys, source: 'restored', persistence: await persistence };
     },
   });
+}
+
+export function useDeviceKeys(accountName: string, identity: Identity | null | undefined) {
+  return useQuery(deviceKeysQueryOptions(accountName, identity, useWrapKey()));
+}
+
+/** The keys are locked away: this tab has no wrap key to restore them with (after a reload, before Unlock). */
+export class KeysLockedError extends Error {
+  constructor() {
+    super('Your keys are locked in this browser. Open Settings and unlock them with your password.');
+    this.name = 'KeysLockedError';
+  }
+}
+
+/**
+ * The keys for code about to decrypt or sign. Right after sign-in in a new browser they may still be on
+ * their way back from the backup: this waits for that same restore (or starts it) instead of reading an
+ * empty store and failing.
+ */
+export async function keysForUse(
+  queryClient: QueryClient,
+  accountName: string,
+  identity: Identity,
+): Promise<DeviceKeys> {
+  const state = await queryClient.fetchQuery(deviceKeysQueryOptions(accountName, identity, getWrapKey()));
+  if (!state.keys) throw new KeysLockedError();
+  return state.keys;
 }

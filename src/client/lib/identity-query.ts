@@ -9,6 +9,13 @@ export const identityQueryOptions = queryOptions({
   staleTime: Infinity,
 });
 
+/**
+ * Marks this tab's own changes to the identity (activation, claiming the name): while one is under way, the
+ * push channel's identity.updated is this tab's own news, and refetching then would race the change as it
+ * stores the keys and sets the identity itself.
+ */
+export const IDENTITY_CHANGE_MUTATION_KEY = ['identity', 'change'] as const;
+
 export function useIdentity() {
   return useQuery(identityQueryOptions);
 }

@@ -1,30 +1,11 @@
-import type { EnvelopeV1 } from '../../shared/protocol/messages';
 import { ringpostDb } from './db';
+import { isUnread, type MessageRecord, type SentStatus } from './message-record';
 
 // This browser's messages, kept sealed: the text exists only inside the crypto worker, and on screen while
 // it is shown. Sent messages carry their status (DESIGN §2); received ones are stored before the server
 // is told they arrived, so "Delivered" always means "kept in the recipient's browser".
 
-export type SentStatus = 'sending' | 'enqueued' | 'delivered' | 'error';
-
-export interface MessageRecord {
-  accountName: string;
-  /** The envelope id, chosen by the sender's browser. */
-  id: string;
-  direction: 'sent' | 'received';
-  /** The other person's community name. */
-  peer: string;
-  envelope: EnvelopeV1;
-  /** The sender's clock, from the envelope. */
-  sentAt: number;
-  /** When this browser stored it. */
-  storedAt: number;
-  /** Sent messages only: where it is on its way. Received ones are 'delivered'. */
-  status: SentStatus;
-  /** For 'error': a sentence saying why, e.g. "not delivered within 72 h". */
-  statusReason: string | null;
-  statusAt: number;
-}
+export { isUnread, type MessageRecord, type SentStatus } from './message-record';
 
 const listeners = new Set<() => void>();
 // Other tabs of this browser hear of changes too, so a message received in one shows in all.
@@ -64,6 +45,25 @@ const STATUS_ORDER: Record<SentStatus, number> = { sending: 0, enqueued: 1, deli
  * Moves a sent message's status forward, never back: a late "enqueued" from a slow retry must not undo a
  * "delivered" that the push channel brought first.
  */
+/**
+ * Changes one record in one transaction: `change` gets the stored record and returns its replacement, or
+ * null to leave it as it is. Returns whether it changed; listeners hear of it only then.
+ */
+async function updateRecord(
+  accountName: string,
+  id: string,
+  change: (record: MessageRecord) => MessageRecord | null,
+): Promise<boolean> {
+  const db = await ringpostDb();
+  const tx = db.transaction('messages', 'readwrite');
+  const record = await tx.store.get([accountName, id]);
+  const next = record ? change(record) : null;
+  if (next) await tx.store.put(next);
+  await tx.done;
+  if (next) notify();
+  return next !== null;
+}
+
 export async function updateStatus(
   accountName: string,
   id: string,
@@ -71,14 +71,103 @@ export async function updateStatus(
   reason: string | null,
   at: number,
 ): Promise<void> {
+  await updateRecord(accountName, id, (record) =>
+    record.direction === 'sent' && STATUS_ORDER[status] > STATUS_ORDER[record.status]
+      ? { ...record, status, statusReason: reason, statusAt: at }
+      : null,
+  );
+}
+
+/** Marks a received message read, once; returns whether it was unread until now. */
+export async function markRead(accountName: string, id: string, at: number): Promise<boolean> {
+  return updateRecord(accountName, id, (record) => (isUnread(record) ? { ...record, readAt: at } : null));
+}
+
+/**
+ * Applies the retention rule to this browser's copies (DESIGN §2), as the server does to its own: content
+ * older than `retentionMs` is destroyed, the row kept as "Message sent" / "Message received"; rows older
+ * than `historyMs` go. Messages still on their way (Sending, Enqueued) keep theirs until they finish.
+ * Returns how many records changed.
+ */
+export async function purgeExpired(
+  accountName: string,
+  now: number,
+  limits: { retentionMs: number; historyMs: number },
+): Promise<number> {
   const db = await ringpostDb();
   const tx = db.transaction('messages', 'readwrite');
-  const record = await tx.store.get([accountName, id]);
-  let changed = false;
-  if (record && record.direction === 'sent' && STATUS_ORDER[status] > STATUS_ORDER[record.status]) {
-    await tx.store.put({ ...record, status, statusReason: reason, statusAt: at });
-    changed = true;
+  const range = IDBKeyRange.bound([accountName, -Infinity], [accountName, now - limits.retentionMs]);
+  let changed = 0;
+  for (
+    let cursor = await tx.store.index('account-time').openCursor(range);
+    cursor;
+    cursor = await cursor.continue()
+  ) {
+    const record = cursor.value;
+    const finished =
+      record.direction === 'received' || record.status === 'delivered' || record.status === 'error';
+    // A starred message keeps everything, here as on the server.
+    if (record.starred) continue;
+    if (record.sentAt < now - limits.historyMs) {
+      await cursor.delete();
+      changed += 1;
+    } else if (record.envelope && finished) {
+      await cursor.update({ ...record, envelope: null });
+      changed += 1;
+    }
   }
   await tx.done;
-  if (changed) notify();
+  if (changed > 0) notify();
+  return changed;
+}
+
+/** Applies this account's marks as the server knows them (another browser read or starred it). */
+export async function applyMarks(
+  accountName: string,
+  id: string,
+  marks: { read: boolean; starred: boolean },
+  at: number,
+): Promise<void> {
+  await updateRecord(accountName, id, (record) => {
+    const readAt = marks.read ? (record.readAt ?? at) : (record.readAt ?? null);
+    return readAt !== (record.readAt ?? null) || marks.starred !== (record.starred ?? false)
+      ? { ...record, readAt, starred: marks.starred }
+      : null;
+  });
+}
+
+/**
+ * Merges the server's History into this browser (a second browser of the account, or one that was away):
+ * messages it lacks are added, still sealed; known ones take the server's status, marks and, when the
+ * server destroyed the content, lose theirs. Returns how many records changed.
+ */
+export async function mergeHistory(accountName: string, incoming: readonly MessageRecord[]): Promise<number> {
+  const db = await ringpostDb();
+  const tx = db.transaction('messages', 'readwrite');
+  let changed = 0;
+  for (const next of incoming) {
+    const known = await tx.store.get([accountName, next.id]);
+    if (!known) {
+      await tx.store.put(next);
+      changed += 1;
+      continue;
+    }
+    const forward = STATUS_ORDER[next.status] > STATUS_ORDER[known.status];
+    const merged: MessageRecord = {
+      ...known,
+      status: forward ? next.status : known.status,
+      statusReason: forward ? next.statusReason : known.statusReason,
+      statusAt: forward ? next.statusAt : known.statusAt,
+      readAt: known.readAt ?? next.readAt ?? null,
+      starred: next.starred ?? false,
+      envelope: next.envelope === null && !next.starred ? null : known.envelope,
+    };
+    if (JSON.stringify(merged) !== JSON.stringify(known)) {
+      await tx.store.put(merged);
+      changed += 1;
+    }
+  }
+  await tx.done;
+  if (changed > 0) notify();
+  return changed;
 }

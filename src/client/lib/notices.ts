@@ -6,7 +6,12 @@ import { useSyncExternalStore } from 'react';
 export interface Notice {
   id: number;
   text: string;
+  /** An error is an alert and stays until dismissed; news is a quiet status that leaves by itself. */
+  kind: 'error' | 'news';
 }
+
+/** How long a piece of news stays on screen. */
+export const NEWS_MS = 10_000;
 
 let notices: readonly Notice[] = [];
 let nextId = 1;
@@ -17,8 +22,16 @@ function emit() {
 }
 
 export function raiseNotice(text: string): void {
-  notices = [...notices, { id: nextId++, text }];
+  notices = [...notices, { id: nextId++, text, kind: 'error' }];
   emit();
+}
+
+/** A quiet toast, e.g. "New message from alice." Never message text. */
+export function raiseNews(text: string): void {
+  const id = nextId++;
+  notices = [...notices, { id, text, kind: 'news' }];
+  emit();
+  setTimeout(() => dismissNotice(id), NEWS_MS);
 }
 
 export function dismissNotice(id: number): void {

@@ -6,34 +6,41 @@ import { importRsaPublicKeys } from '../../shared/crypto/webcrypto-keys';
 import type { IncomingMessage } from '../../shared/protocol/messages';
 import { serverEventSchema, type ServerEvent } from '../../shared/protocol/events';
 import { apiRequest } from './api-client';
+import { correspondentsOf } from './correspondents';
 import { directoryKeyQueryOptions } from './directory-query';
-import { identityQueryOptions } from './identity-query';
-import { addMessage, updateStatus } from './message-store';
+import { IDENTITY_CHANGE_MUTATION_KEY, identityQueryOptions } from './identity-query';
+import { historyReadsQueryOptions } from './history-reads';
+import { addMessage, applyMarks, updateStatus } from './message-store';
+import { notifyNewMessage } from './message-notifications';
+import { raiseNews } from './notices';
 import type { Outbox } from './outbox/outbox-runner';
+import { savePushPosition, readPushPosition } from './push-position';
+import { SESSION_QUERY_KEY } from './query-client';
 import { ringQueryOptions } from './ring-query';
 
 // The push channel (DESIGN §3): one EventSource per signed-in tab. The browser reconnects by itself and
-// sends Last-Event-ID, so the server replays what this tab missed; a message may therefore arrive twice,
-// and is stored once (by its id) and shown once. Every (re)connection and keep-alive also tells the outbox
+// sends Last-Event-ID, and a page opened later starts from the position saved in IndexedDB, so the server
+// replays what this browser missed; a message may therefore arrive twice, and is stored once (by its id)
+// and shown once. Every (re)connection and keep-alive also tells the outbox
 // to try what is waiting.
 
 export interface PushChannelDeps {
   accountName: string;
   queryClient: QueryClient;
   outbox: Outbox;
+  /** A notification about a message from `peer` was clicked: its conversation, or History if several wait. */
+  openConversation: (peer: string) => void;
   now?: () => number;
 }
 
-/** Whether the sender's key, as the Ring or an invite gives it, signed the envelope. */
+/** Whether the sender's key, as the Ring, their invite or the directory gives it, signed the envelope. */
 async function signedBySender(queryClient: QueryClient, incoming: IncomingMessage): Promise<boolean> {
   const ring = await queryClient.fetchQuery({ ...ringQueryOptions, staleTime: 5_000 });
   const from = incoming.envelope.from;
-  const invitedByMe = ring.sent.some((invite) => invite.communityName === from);
+  const sender = correspondentsOf(ring).find((correspondent) => correspondent.communityName === from);
+  if (!sender) return false;
   const publicKey =
-    ring.members.find((member) => member.communityName === from)?.publicKey ??
-    ring.received.find((invite) => invite.communityName === from)?.publicKey ??
-    (invitedByMe ? (await queryClient.fetchQuery(directoryKeyQueryOptions(from))).publicKey : undefined);
-  if (!publicKey) return false;
+    sender.publicKey ?? (await queryClient.fetchQuery(directoryKeyQueryOptions(from))).publicKey;
   const spki = fromBase64Url(publicKey);
   if ((await fingerprintSpki(crypto, spki)) !== incoming.envelope.kid.from) return false;
   const { verifyKey } = await importRsaPublicKeys(crypto, spki);
@@ -46,7 +53,7 @@ async function receive(deps: PushChannelDeps, incoming: IncomingMessage): Promis
   // Checked before it is kept, as DESIGN §4 asks; a message that fails is still kept (and shown as one
   // that could not be verified) so it is not sent again and again, but it is never shown as authentic.
   const verified = await signedBySender(deps.queryClient, incoming).catch(() => false);
-  await addMessage({
+  const isNew = await addMessage({
     accountName: deps.accountName,
     id: envelope.id,
     direction: 'received',
@@ -58,6 +65,11 @@ async function receive(deps: PushChannelDeps, incoming: IncomingMessage): Promis
     statusReason: verified ? null : 'signature not verified on arrival',
     statusAt: now,
   });
+  // Once per message, in whichever tab stored it first.
+  if (isNew) {
+    raiseNews(`New message from ${envelope.from}.`);
+    notifyNewMessage(envelope.from, envelope.id, () => deps.openConversation(envelope.from));
+  }
   // Only once it is stored: "Delivered" means kept in this browser.
   await apiRequest(
     `/api/messages/${encodeURIComponent(envelope.from)}/${encodeURIComponent(envelope.id)}/ack`,
@@ -78,12 +90,23 @@ async function handle(deps: PushChannelDeps, event: ServerEvent): Promise<void> 
         event.update.reason,
         event.update.at,
       );
+    case 'message.marks':
+      return applyMarks(
+        deps.accountName,
+        event.update.id,
+        { read: event.update.read, starred: event.update.starred },
+        (deps.now ?? Date.now)(),
+      );
+    case 'history.read':
+      await deps.queryClient.invalidateQueries({ queryKey: historyReadsQueryOptions.queryKey });
+      return;
     case 'ring.updated':
     case 'invite.received':
       await deps.queryClient.invalidateQueries({ queryKey: ringQueryOptions.queryKey });
       await deps.queryClient.invalidateQueries({ queryKey: ['pins'] });
       return;
     case 'identity.updated':
+      if (deps.queryClient.isMutating({ mutationKey: IDENTITY_CHANGE_MUTATION_KEY }) > 0) return;
       await deps.queryClient.invalidateQueries({ queryKey: identityQueryOptions.queryKey });
       return;
   }
@@ -95,13 +118,33 @@ const EVENT_TYPES: readonly ServerEvent['type'][] = [
   'invite.received',
   'message',
   'message.status',
+  'message.marks',
+  'history.read',
 ];
+
+/**
+ * Waits before reopening a stream the browser gave up on. EventSource retries a dropped connection by
+ * itself, but an answer other than 200 (a proxy's 502 while the server restarts, a 401) closes it for good.
+ */
+export const REOPEN_DELAYS_MS = [1_000, 2_000, 5_000, 10_000, 30_000] as const;
 
 /** Opens the channel; the returned function closes it (sign-out, unmount). */
 export function startPushChannel(deps: PushChannelDeps): () => void {
-  const source = new EventSource('/api/events');
-  // One at a time, in arrival order: a status must not overtake the message it is about.
+  let source: EventSource | null = null;
+  let reopenTimer: ReturnType<typeof setTimeout> | undefined;
+  let refusals = 0;
+  let stopped = false;
+  // One at a time, in arrival order: a status must not overtake the message it is about, and the position
+  // is saved only once everything before it has been handled.
   let queue = Promise.resolve();
+  const after = (work: () => Promise<unknown>) => {
+    queue = queue.then(work).then(
+      () => undefined,
+      () => undefined,
+    );
+  };
+  const savePosition = (lastEventId: string) => () => savePushPosition(deps.accountName, lastEventId);
+
   const onEvent = (message: MessageEvent<string>) => {
     let event: ServerEvent;
     try {
@@ -109,10 +152,41 @@ export function startPushChannel(deps: PushChannelDeps): () => void {
     } catch {
       return;
     }
-    queue = queue.then(() => handle(deps, event)).catch(() => undefined);
+    after(() => handle(deps, event));
+    after(savePosition(message.lastEventId));
   };
-  for (const type of EVENT_TYPES) source.addEventListener(type, onEvent);
-  source.addEventListener('keep-alive', () => deps.outbox.trigger('keep-alive'));
-  source.addEventListener('open', () => deps.outbox.trigger('reconnected'));
-  return () => source.close();
+
+  const open = async () => {
+    const position = await readPushPosition(deps.accountName).catch(() => null);
+    if (stopped) return;
+    const stream = new EventSource(position === null ? '/api/events' : `/api/events?lastEventId=${position}`);
+    source = stream;
+    for (const type of EVENT_TYPES) stream.addEventListener(type, onEvent);
+    stream.addEventListener('keep-alive', (message: MessageEvent<string>) => {
+      deps.outbox.trigger('keep-alive');
+      // A keep-alive carries the stream's current id, which id-only frames may have moved.
+      after(savePosition(message.lastEventId));
+    });
+    stream.addEventListener('open', () => {
+      refusals = 0;
+      deps.outbox.trigger('reconnected');
+    });
+    stream.addEventListener('error', () => {
+      // Still CONNECTING: the browser is retrying by itself.
+      if (stream.readyState !== EventSource.CLOSED || stopped) return;
+      // Refused for good. If the session has ended, the page signs out and stops this channel; if not,
+      // a new stream is opened after a pause that grows while the refusals go on.
+      void deps.queryClient.invalidateQueries({ queryKey: SESSION_QUERY_KEY });
+      const delay = REOPEN_DELAYS_MS[Math.min(refusals, REOPEN_DELAYS_MS.length - 1)];
+      refusals += 1;
+      reopenTimer = setTimeout(() => void open(), delay);
+    });
+  };
+  void open();
+
+  return () => {
+    stopped = true;
+    clearTimeout(reopenTimer);
+    source?.close();
+  };
 }

@@ -178,13 +178,3 @@ export async function failMessage(
     .executeTakeFirst();
   return row ?? null;
 }
-
-/** Forgets finished messages (delivered or failed) accepted before `cutoff`; returns how many went. */
-export async function deleteFinishedMessagesBefore(db: Db, cutoff: number): Promise<number> {
-  const result = await db
-    .deleteFrom('messages')
-    .where('accepted_at', '<', cutoff)
-    .where((eb) => eb.or([eb('delivered_at', 'is not', null), eb('failed_at', 'is not', null)]))
-    .executeTakeFirst();
-  return Number(result.numDeletedRows);
-}

@@ -183,6 +183,51 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0006_history': {
+    async up(db: Kysely<unknown>) {
+      const account = (col: ColumnDefinitionBuilder) =>
+        col.notNull().references('accounts.id').onDelete('cascade');
+      // At most five stars per account by construction: a star takes one of five numbered slots, and the
+      // primary key refuses a second star in a slot however many requests race for it.
+      await db.schema
+        .createTable('message_stars')
+        .addColumn('account_id', 'text', account)
+        .addColumn('slot', 'integer', (col) => col.notNull())
+        .addColumn('sender_id', 'text', (col) => col.notNull())
+        .addColumn('message_id', 'text', (col) => col.notNull())
+        .addColumn('starred_at', 'bigint', (col) => col.notNull())
+        .addPrimaryKeyConstraint('message_stars_pk', ['account_id', 'slot'])
+        .addUniqueConstraint('message_stars_message', ['account_id', 'sender_id', 'message_id'])
+        .execute();
+      await db.schema
+        .createIndex('message_stars_by_message')
+        .on('message_stars')
+        .columns(['sender_id', 'message_id'])
+        .execute();
+      await db.schema
+        .createTable('message_reads')
+        .addColumn('account_id', 'text', account)
+        .addColumn('sender_id', 'text', (col) => col.notNull())
+        .addColumn('message_id', 'text', (col) => col.notNull())
+        .addColumn('read_at', 'bigint', (col) => col.notNull())
+        .addPrimaryKeyConstraint('message_reads_pk', ['account_id', 'sender_id', 'message_id'])
+        .execute();
+    },
+  },
+  '0007_history_reads': {
+    async up(db: Kysely<unknown>) {
+      // Read marks for History's other events (invites, acceptances, key changes), by the key the browser
+      // gives each: the server never learns more of them than that key.
+      await db.schema
+        .createTable('history_reads')
+        .addColumn('account_id', 'text', (col) => col.notNull().references('accounts.id').onDelete('cascade'))
+        .addColumn('event_key', 'text', (col) => col.notNull())
+        .addColumn('read_at', 'bigint', (col) => col.notNull())
+        .addPrimaryKeyConstraint('history_reads_pk', ['account_id', 'event_key'])
+        .execute();
+      await db.schema.createIndex('history_reads_read_at').on('history_reads').column('read_at').execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = {

@@ -101,6 +101,16 @@ export async function upsertInvite(
     .executeTakeFirstOrThrow();
 }
 
+/** An invite still waiting for an answer: not declined, not withdrawn, not expired at `now`. */
+function pendingInvite(now: number) {
+  return (eb: ExpressionBuilder<Database, 'invites'>) =>
+    eb.and([
+      eb('invites.declined_at', 'is', null),
+      eb('invites.withdrawn_at', 'is', null),
+      eb('invites.expires_at', '>', now),
+    ]);
+}
+
 /**
  * The sender's pending invites: not withdrawn, not expired, and not to themselves or to a current member
  * (those are written like any other invite but have nothing to wait for). Declined ones stay listed until
@@ -161,9 +171,7 @@ function receivedInvites(db: Db, accountId: string, ownName: string, now: number
     ])
     .where('invites.to_name', '=', ownName)
     .where('invites.from_account_id', '!=', accountId)
-    .where('invites.declined_at', 'is', null)
-    .where('invites.withdrawn_at', 'is', null)
-    .where('invites.expires_at', '>', now)
+    .where(pendingInvite(now))
     .where('identities.community_name', 'is not', null)
     .where((eb) =>
       eb.not(
@@ -433,12 +441,7 @@ export async function mayWrite(
   toName: string,
   now: number,
 ): Promise<string | null> {
-  const pending = (eb: ExpressionBuilder<Database, 'invites'>) =>
-    eb.and([
-      eb('invites.declined_at', 'is', null),
-      eb('invites.withdrawn_at', 'is', null),
-      eb('invites.expires_at', '>', now),
-    ]);
+  const pending = pendingInvite(now);
   const row = await db
     .selectFrom('identities')
     .select('identities.account_id as accountId')

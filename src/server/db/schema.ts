@@ -127,6 +127,31 @@ export interface MessagesTable {
   fail_reason: string | null;
 }
 
+/** A starred message of an account's: kept past retention, one of five slots (DESIGN §1.7). */
+export interface MessageStarsTable {
+  account_id: string;
+  /** 1 to 5. */
+  slot: number;
+  sender_id: string;
+  message_id: string;
+  starred_at: number;
+}
+
+/** When an account first opened a message, so its other browsers show it read too. */
+export interface MessageReadsTable {
+  account_id: string;
+  sender_id: string;
+  message_id: string;
+  read_at: number;
+}
+
+/** An account opened one of History's other events (not a message), named by the browser's key for it. */
+export interface HistoryReadsTable {
+  account_id: string;
+  event_key: string;
+  read_at: number;
+}
+
 /** The push channel's log: what each account was sent, numbered for `Last-Event-ID`. */
 export interface EventsTable {
   seq: Generated<number>;
@@ -145,6 +170,9 @@ export interface EventHeadsTable {
 
 export interface Database {
   messages: MessagesTable;
+  message_stars: MessageStarsTable;
+  message_reads: MessageReadsTable;
+  history_reads: HistoryReadsTable;
   events: EventsTable;
   event_heads: EventHeadsTable;
   accounts: AccountsTable;

@@ -8,7 +8,15 @@ export interface SessionAccount {
   createdAt: number;
 }
 
-function tokenHash(token: string): string {
+/** A session as the server knows it: never the token itself, only its hash (its key). */
+export interface SessionRecord {
+  account: SessionAccount;
+  key: string;
+  expiresAt: number;
+}
+
+/** The key a session is stored and referred to by; the token only ever lives in the browser's cookie. */
+export function sessionKey(token: string): string {
   return createHash('sha256').update(token).digest('base64url');
 }
 
@@ -16,12 +24,18 @@ export async function createSession(db: Db, accountId: string, now: number, ttlM
   const token = randomBytes(32).toString('base64url');
   await db
     .insertInto('sessions')
-    .values({ token_hash: tokenHash(token), account_id: accountId, created_at: now, expires_at: now + ttlMs })
+    .values({
+      token_hash: sessionKey(token),
+      account_id: accountId,
+      created_at: now,
+      expires_at: now + ttlMs,
+    })
     .execute();
   return token;
 }
 
-export async function findSessionAccount(db: Db, token: string, now: number): Promise<SessionAccount | null> {
+export async function findSession(db: Db, token: string, now: number): Promise<SessionRecord | null> {
+  const key = sessionKey(token);
   const row = await db
     .selectFrom('sessions')
     .innerJoin('accounts', 'accounts.id', 'sessions.account_id')
@@ -30,15 +44,22 @@ export async function findSessionAccount(db: Db, token: string, now: number): Pr
       'accounts.name as name',
       'accounts.kdf_iterations as kdfIterations',
       'accounts.created_at as createdAt',
+      'sessions.expires_at as expiresAt',
     ])
-    .where('sessions.token_hash', '=', tokenHash(token))
+    .where('sessions.token_hash', '=', key)
     .where('sessions.expires_at', '>', now)
     .executeTakeFirst();
-  return row ?? null;
+  if (!row) return null;
+  const { expiresAt, ...account } = row;
+  return { account, key, expiresAt };
+}
+
+export async function findSessionAccount(db: Db, token: string, now: number): Promise<SessionAccount | null> {
+  return (await findSession(db, token, now))?.account ?? null;
 }
 
 export async function deleteSession(db: Db, token: string): Promise<void> {
-  await db.deleteFrom('sessions').where('token_hash', '=', tokenHash(token)).execute();
+  await db.deleteFrom('sessions').where('token_hash', '=', sessionKey(token)).execute();
 }
 
 /** Returns how many were removed, for the sweep's log line. */

@@ -30,6 +30,18 @@ export function securityHeaderValues(options: { hsts: boolean }): Record<string,
   };
 }
 
+/**
+ * The headers that still mean something on a response no browser renders as a page, the event stream:
+ * no sniffing it into a document, no cross-origin embedding, HTTPS only. CSP, framing, referrer and
+ * permissions policies govern documents, and Node keeps a long-lived response's whole header block in memory for its lifetime,
+ * ten thousand times over on a busy instance.
+ */
+export function streamSecurityHeaderValues(options: { hsts: boolean }): Record<string, string> {
+  const all = securityHeaderValues(options);
+  const kept = ['X-Content-Type-Options', 'Cross-Origin-Resource-Policy', 'Strict-Transport-Security'];
+  return Object.fromEntries(Object.entries(all).filter(([name]) => kept.includes(name)));
+}
+
 export function securityHeaders(options: { hsts: boolean }): MiddlewareHandler {
   const values = Object.entries(securityHeaderValues(options));
   return async (c, next) => {

@@ -1,6 +1,6 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
-import { findSessionAccount } from '../db/sessions';
+import { findSession } from '../db/sessions';
 import type { AppDeps, AppEnv } from '../app-env';
 
 export function sessionCookieName(secure: boolean): string {
@@ -12,9 +12,9 @@ export function loadSession(deps: AppDeps): MiddlewareHandler<AppEnv> {
   const name = sessionCookieName(deps.config.secureCookies);
   return async (c, next) => {
     const token = getCookie(c, name) ?? null;
-    const account = token ? await findSessionAccount(deps.store.db, token, deps.clock.now()) : null;
-    c.set('sessionToken', account ? token : null);
-    c.set('account', account);
+    const session = token ? await findSession(deps.store.db, token, deps.clock.now()) : null;
+    c.set('session', session && token ? { token, key: session.key, expiresAt: session.expiresAt } : null);
+    c.set('account', session?.account ?? null);
     await next();
   };
 }

@@ -31,12 +31,27 @@ export interface Replay {
   alreadySent?: (event: ServerEvent) => boolean;
 }
 
+/** Whose stream it is: the account it serves and the session that opened it, which it must not outlive. */
+export interface StreamOwner {
+  userId: string;
+  /** The session's key (the hash of its token): signing out ends that session's streams. */
+  sessionKey: string;
+  /** When the session lapses (ms since the epoch); the stream ends at the first heartbeat after it. */
+  expiresAt: number;
+}
+
 export interface PushStreams {
   /**
-   * Serves `userId`'s events on `sink`, with heartbeats, until the peer leaves or the server stops. With
-   * `replay`, live events wait until its frames are written, so the browser sees no gap and no repeat.
+   * Serves the owner's events on `sink`, with heartbeats, until the peer leaves, the session ends or the
+   * server stops. With `replay`, live events wait until its frames are written, so the browser sees no gap
+   * and no repeat.
    */
-  open(userId: string, sink: PushSink, replay?: () => Promise<Replay>): void;
+  open(owner: StreamOwner, sink: PushSink, replay?: () => Promise<Replay>): void;
+  /**
+   * Ends the streams a session opened (signing out). No reconnect hint: the browser's retry meets a 401
+   * and stops. Returns how many were ended.
+   */
+  endSession(sessionKey: string): number;
   /** Ends every stream with a short reconnect hint (shutdown); resolves once all have closed. */
   closeAll(): Promise<void>;
   count(): number;
@@ -48,96 +63,152 @@ export const RECONNECT_HINT_MS = 1_000;
 /** A named event with a token payload: the browser dispatches no event whose data is empty. */
 export const KEEP_ALIVE_FRAME = sseFrame({ event: 'keep-alive', data: '1' });
 
+const RECONNECT_HINT_FRAME = sseFrame({ retry: RECONNECT_HINT_MS });
+
+function eventFrame(event: ServerEvent, seq: number | null): string {
+  const data = JSON.stringify(event);
+  return seq === null
+    ? sseFrame({ event: event.type, data })
+    : sseFrame({ id: String(seq), event: event.type, data });
+}
+
+/**
+ * One open stream. A class rather than a handful of closures: ten thousand idle streams each hold only
+ * their fields, and share the methods (DESIGN §3 budgets 10 KB a connection, most of it Node's own).
+ */
+class PushStream {
+  /** The highest event number this browser has; live events at or below it were sent already. */
+  last = 0;
+  /** Live events that arrive while the replay is read; null once it has been written. */
+  held: [ServerEvent, number][] | null;
+  /** A live event the replay already carried under no number (a pending message): dropped. */
+  alreadySent: ((event: ServerEvent) => boolean) | null = null;
+  unsubscribe: () => void = () => undefined;
+  closed = false;
+
+  constructor(
+    readonly owner: StreamOwner,
+    readonly sink: PushSink,
+    replaying: boolean,
+  ) {
+    this.held = replaying ? [] : null;
+  }
+
+  receive(event: ServerEvent, seq: number): void {
+    if (this.held) this.held.push([event, seq]);
+    else this.send(event, seq);
+  }
+
+  send(event: ServerEvent, seq: number): void {
+    if (seq <= this.last || this.alreadySent?.(event)) return;
+    this.last = seq;
+    this.sink.write(eventFrame(event, seq));
+  }
+
+  writeReplay(first: Replay): void {
+    this.last = first.after;
+    for (const { seq, event } of first.frames) {
+      if (seq !== null && seq <= this.last) continue;
+      if (seq !== null) this.last = seq;
+      this.sink.write(eventFrame(event, seq));
+    }
+    // An id-only frame moves the browser's Last-Event-ID past events that had nothing left to send.
+    if (first.head > this.last) {
+      this.last = first.head;
+      this.sink.write(sseFrame({ id: String(this.last) }));
+    }
+    this.alreadySent = first.alreadySent ?? null;
+    const waiting = this.held ?? [];
+    this.held = null;
+    for (const [event, seq] of waiting) this.send(event, seq);
+  }
+}
+
 export function createPushStreams(deps: {
   bus: EventBus;
   clock: Clock;
   keepAliveMs: number;
   log: Logger;
 }): PushStreams {
-  const open = new Map<PushSink, () => void>();
+  const open = new Set<PushStream>();
   let closing = false;
+  let stopHeartbeat: (() => void) | null = null;
+
+  const forget = (stream: PushStream) => {
+    if (stream.closed) return;
+    stream.closed = true;
+    stream.unsubscribe();
+    open.delete(stream);
+    if (open.size === 0 && stopHeartbeat) {
+      stopHeartbeat();
+      stopHeartbeat = null;
+    }
+  };
+
+  // One timer for every stream, not one each. The heartbeat keeps proxies from timing connections out and
+  // tells browsers the server lives; it is an event, not a comment, because the browser's outbox retries
+  // what waits when one arrives (DESIGN §2), and EventSource never shows comments to the page. It has no
+  // id: nothing to resume. The same pass ends streams whose session has lapsed.
+  const beat = () => {
+    const now = deps.clock.now();
+    for (const stream of [...open]) {
+      if (stream.owner.expiresAt <= now) stream.sink.end();
+      else stream.sink.write(KEEP_ALIVE_FRAME);
+    }
+  };
 
   return {
-    open(userId, sink, replay) {
+    open(owner, sink, replay) {
+      sink.write(RECONNECT_HINT_FRAME);
       if (closing) {
-        sink.write(sseFrame({ retry: RECONNECT_HINT_MS }));
         sink.end();
         return;
       }
-      sink.write(sseFrame({ retry: RECONNECT_HINT_MS }));
-      // The highest number this browser has; live events at or below it were sent already.
-      let last = 0;
-      let alreadySent: (event: ServerEvent) => boolean = () => false;
-      let held: [ServerEvent, number][] | null = replay ? [] : null;
-      const send = (event: ServerEvent, seq: number) => {
-        if (seq <= last || alreadySent(event)) return;
-        last = seq;
-        sink.write(sseFrame({ id: String(seq), event: event.type, data: JSON.stringify(event) }));
-      };
-      // Subscribed before the replay is read: whatever commits meanwhile is held here, not lost.
-      const unsubscribe = deps.bus.subscribe(userId, (event, seq) => {
-        if (held) held.push([event, seq]);
-        else send(event, seq);
-      });
-      // The heartbeat keeps proxies from timing the connection out and tells the browser the server lives.
-      // It is an event, not a comment, because the browser's outbox retries what waits when one arrives
-      // (DESIGN §2), and EventSource never shows comments to the page. It has no id: nothing to resume.
-      const stopHeartbeat = deps.clock.setInterval(() => sink.write(KEEP_ALIVE_FRAME), deps.keepAliveMs);
-      let cleaned = false;
-      const cleanup = () => {
-        if (cleaned) return;
-        cleaned = true;
-        unsubscribe();
-        stopHeartbeat();
-        open.delete(sink);
-      };
-      open.set(sink, cleanup);
-      sink.onClose(cleanup);
+      const stream = new PushStream(owner, sink, replay !== undefined);
+      // Subscribed before the replay is read: whatever commits meanwhile is held, not lost.
+      stream.unsubscribe = deps.bus.subscribe(owner.userId, (event, seq) => stream.receive(event, seq));
+      open.add(stream);
+      stopHeartbeat ??= deps.clock.setInterval(beat, deps.keepAliveMs);
+      sink.onClose(() => forget(stream));
       if (!replay) return;
       replay().then(
         (first) => {
-          if (cleaned) return;
-          last = first.after;
-          for (const { seq, event } of first.frames) {
-            if (seq !== null && seq <= last) continue;
-            if (seq !== null) last = seq;
-            const id = seq === null ? {} : { id: String(seq) };
-            sink.write(sseFrame({ ...id, event: event.type, data: JSON.stringify(event) }));
-          }
-          // An id-only frame moves the browser's Last-Event-ID past events that had nothing left to send.
-          if (first.head > last) {
-            last = first.head;
-            sink.write(sseFrame({ id: String(last) }));
-          }
-          alreadySent = first.alreadySent ?? alreadySent;
-          const waiting = held ?? [];
-          held = null;
-          for (const [event, seq] of waiting) send(event, seq);
+          if (!stream.closed) stream.writeReplay(first);
         },
         (error: unknown) => {
           // A browser that has already gone needs nothing more, and its failed replay is no fault.
-          if (cleaned) return;
+          if (stream.closed) return;
           // The browser reconnects with the Last-Event-ID it has and is sent the rest then.
           deps.log.error({ err: error }, 'push stream replay failed');
-          sink.write(sseFrame({ retry: RECONNECT_HINT_MS }));
+          sink.write(RECONNECT_HINT_FRAME);
           sink.end();
         },
       );
     },
+    endSession(sessionKey) {
+      let ended = 0;
+      for (const stream of [...open]) {
+        if (stream.owner.sessionKey !== sessionKey) continue;
+        forget(stream);
+        stream.sink.end();
+        ended += 1;
+      }
+      return ended;
+    },
     async closeAll() {
       closing = true;
-      const sinks = [...open.keys()];
+      const streams = [...open];
       await Promise.all(
-        sinks.map(
-          (sink) =>
+        streams.map(
+          (stream) =>
             new Promise<void>((resolve) => {
-              sink.onClose(resolve);
-              sink.write(sseFrame({ retry: RECONNECT_HINT_MS }));
-              sink.end();
+              stream.sink.onClose(resolve);
+              stream.sink.write(RECONNECT_HINT_FRAME);
+              stream.sink.end();
             }),
         ),
       );
-      deps.log.info({ streams: sinks.length }, 'push streams closed');
+      deps.log.info({ streams: streams.length }, 'push streams closed');
     },
     count: () => open.size,
   };

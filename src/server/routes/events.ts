@@ -1,8 +1,8 @@
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import { Hono, type Context } from 'hono';
-import { nodeBindings, requireAccount, type AppDeps, type AppEnv } from '../app-env';
+import { nodeBindings, requireAccount, requireSession, type AppDeps, type AppEnv } from '../app-env';
 import { streamReplay } from '../messaging';
-import { securityHeaderValues } from '../middleware/security-headers';
+import { streamSecurityHeaderValues } from '../middleware/security-headers';
 import { EVENT_STREAM_HEADERS, nodeResponseSink, webStreamSink } from '../push/sinks';
 
 /**
@@ -21,7 +21,11 @@ function lastEventIdOf(c: Context<AppEnv>): number | null {
  * stream.
  */
 export function eventRoutes(deps: AppDeps) {
-  const headers = { ...securityHeaderValues({ hsts: deps.config.secureCookies }), ...EVENT_STREAM_HEADERS };
+  // One object for every stream: Node writes it into each response's header block.
+  const headers = {
+    ...streamSecurityHeaderValues({ hsts: deps.config.secureCookies }),
+    ...EVENT_STREAM_HEADERS,
+  };
   const messaging = {
     db: deps.store.db,
     bus: deps.bus,
@@ -31,15 +35,17 @@ export function eventRoutes(deps: AppDeps) {
   };
   return new Hono<AppEnv>().get('/', (c) => {
     const account = requireAccount(c);
+    const { key, expiresAt } = requireSession(c);
+    const owner = { userId: account.id, sessionKey: key, expiresAt };
     const lastEventId = lastEventIdOf(c);
     const replay = () => streamReplay(messaging, account.id, lastEventId);
     const { outgoing } = nodeBindings(c);
     if (outgoing) {
-      deps.streams.open(account.id, nodeResponseSink(outgoing, headers), replay);
+      deps.streams.open(owner, nodeResponseSink(outgoing, headers), replay);
       return RESPONSE_ALREADY_SENT;
     }
     const { sink, body } = webStreamSink();
-    deps.streams.open(account.id, sink, replay);
+    deps.streams.open(owner, sink, replay);
     return c.body(body, 200, headers);
   });
 }

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { errorBodySchema } from '../../shared/protocol/errors';
-import type { ServerEvent } from '../../shared/protocol/events';
 import {
   pendingMessagesResponseSchema,
   sendMessageResponseSchema,
@@ -10,7 +9,7 @@ import { inviteResponseSchema, TERMS_VERSION } from '../../shared/protocol/ring'
 import { HOUR } from '../../shared/rules';
 import { defaultConfig } from '../config';
 import { generateServerKey, messageAad, serverKeyring } from '../server-keys';
-import { testEnvelope } from '../testing/envelopes';
+import { messagingApp, uniqueName } from '../testing/messaging';
 import {
   apiClient,
   createTestApp,
@@ -21,9 +20,6 @@ import {
   useTestStore,
   type NamedUser,
 } from '../testing/test-app';
-
-let counter = 0;
-const uniqueName = (prefix: string) => `${prefix}-${process.pid}-${++counter}`;
 
 interface Frame {
   id: string | null;
@@ -70,42 +66,7 @@ describe.each(storeTargets())('messages on $kind', (target) => {
   const store = useTestStore(target);
 
   function setUp(overrides: Parameters<typeof createTestApp>[1] = {}) {
-    const testApp = createTestApp(store(), overrides);
-    const person = (prefix: string) => namedUser(testApp, uniqueName(prefix));
-    /** The events each account was pushed, in order. */
-    const listen = (...users: NamedUser[]) => {
-      const seen = new Map<string, ServerEvent[]>(users.map((user) => [user.id, []]));
-      for (const user of users)
-        testApp.deps.bus.subscribe(user.id, (event) => seen.get(user.id)?.push(event));
-      return (user: NamedUser) => seen.get(user.id) ?? [];
-    };
-    const envelope = (from: NamedUser, to: string, id?: string) =>
-      testEnvelope({
-        from: from.communityName,
-        to,
-        fromFingerprint: from.fingerprint,
-        ...(id ? { id } : {}),
-      });
-    const send = (from: NamedUser, env: EnvelopeV1) => from.client.post('/api/messages', { envelope: env });
-    const pending = async (user: NamedUser) => {
-      const response = await user.client.get('/api/messages/pending');
-      expect(response.status).toBe(200);
-      return pendingMessagesResponseSchema.parse(await response.json()).messages;
-    };
-    /** alice and bob, members of each other's Ring. */
-    const members = async () => {
-      const alice = await person('alice');
-      const bob = await person('bob');
-      await alice.client.post('/api/ring/terms', { version: TERMS_VERSION });
-      const sent = await alice.client.post('/api/ring/invites', { communityName: bob.communityName });
-      const { id } = inviteResponseSchema.parse(await sent.json()).invite;
-      const accepted = await bob.client.post(`/api/ring/invites/${id}/accept`, {
-        fingerprint: alice.fingerprint,
-      });
-      expect(accepted.status).toBe(200);
-      await testApp.deps.tasks.idle();
-      return { alice, bob };
-    };
+    const testApp = messagingApp(store(), overrides);
     const openStream = async (user: NamedUser, lastEventId?: string) => {
       const response = await user.client.get(
         '/api/events',
@@ -115,7 +76,7 @@ describe.each(storeTargets())('messages on $kind', (target) => {
       if (!response.body) throw new Error('The stream has no body.');
       return frameReader(response.body);
     };
-    return { ...testApp, person, listen, envelope, send, pending, members, openStream };
+    return { ...testApp, openStream };
   }
 
   it('delivers to a Ring member: 202 enqueued, pushed, pending until acknowledged, then delivered', async () => {
@@ -363,6 +324,8 @@ describe.each(storeTargets())('messages on $kind', (target) => {
   it('resumes the push channel from Last-Event-ID with nothing lost and nothing repeated', async () => {
     const { members, envelope, send, openStream, clock } = setUp();
     const { alice, bob } = await members();
+    const ack = async (env: EnvelopeV1) =>
+      expect((await bob.client.post(`/api/messages/${alice.communityName}/${env.id}/ack`)).status).toBe(204);
     const first = await openStream(bob);
     const m1 = envelope(alice, bob.communityName);
     await send(alice, m1);
@@ -371,6 +334,7 @@ describe.each(storeTargets())('messages on $kind', (target) => {
     expect(seen.map((frame) => frame.event)).toEqual([null, 'message']);
     const lastId = seen.at(-1)?.id ?? '';
     expect(lastId).toMatch(/^\d+$/);
+    await ack(m1);
     await first.close();
 
     // While bob is away: two messages and a change to his Ring.
@@ -389,12 +353,12 @@ describe.each(storeTargets())('messages on $kind', (target) => {
     ).toBe(200);
 
     const resumed = await openStream(bob, lastId);
-    // Sent while the backlog is read: it must come after it, once.
+    // Sent while the backlog is read: it comes once, among the waiting messages or after the backlog.
     const m4 = envelope(alice, bob.communityName);
     const [, replayed] = await Promise.all([send(alice, m4), resumed.read()]);
     const more = await resumed.read();
     const frames = [...replayed, ...more];
-    const ids = frames.map((frame) => Number(frame.id));
+    const ids = frames.flatMap((frame) => (frame.id === null ? [] : [Number(frame.id)]));
     expect(ids).toEqual([...ids].sort((a, b) => a - b));
     expect(new Set(ids).size).toBe(ids.length);
     expect(ids.every((id) => id > Number(lastId))).toBe(true);
@@ -404,15 +368,52 @@ describe.each(storeTargets())('messages on $kind', (target) => {
         (frame) =>
           (JSON.parse(frame.data ?? '') as { message: { envelope: EnvelopeV1 } }).message.envelope.id,
       );
+    // The waiting ones first, in the order they were sent; m1, acknowledged, not again.
     expect(messages).toEqual([m2.id, m3.id, m4.id]);
-    expect(frames.map((frame) => frame.event)).toEqual(['message', 'message', 'ring.updated', 'message']);
+    expect(frames.filter((frame) => frame.event === 'ring.updated')).toHaveLength(1);
     await resumed.close();
 
-    // The query parameter works as the header does; an id past everything sends nothing old.
-    const byQuery = await bob.client.get(`/api/events?lastEventId=${frames.at(-1)?.id ?? ''}`);
+    // The query parameter works as the header does; an id at the head sends nothing old.
+    for (const message of [m2, m3, m4]) await ack(message);
+    const head = String(Math.max(...ids));
+    const byQuery = await bob.client.get(`/api/events?lastEventId=${head}`);
     const quiet = frameReader(byQuery.body ?? new ReadableStream());
     expect(await quiet.read()).toEqual([]);
     await quiet.close();
+  });
+
+  it('offers again on resume a message the browser saw but never acknowledged', async () => {
+    const { members, envelope, send, openStream } = setUp();
+    const { alice, bob } = await members();
+    const first = await openStream(bob);
+    const unstored = envelope(alice, bob.communityName);
+    await send(alice, unstored);
+    const seen = await first.read();
+    const lastId = seen.at(-1)?.id ?? '';
+    // The tab closed after the frame arrived (its Last-Event-ID moved) but before it stored and acknowledged.
+    await first.close();
+    const resumed = await openStream(bob, lastId);
+    const frames = await resumed.read();
+    expect(frames.filter((frame) => frame.event === 'message')).toEqual([
+      expect.objectContaining({ id: null, data: expect.stringContaining(unstored.id) as string }),
+    ]);
+    await resumed.close();
+  });
+
+  it('starts afresh from a Last-Event-ID past the end of the log, rather than drop what comes next', async () => {
+    const { members, envelope, send, openStream } = setUp();
+    const { alice, bob } = await members();
+    // As after the server's database was restored from an older backup: the browser is ahead of the log.
+    const stream = await openStream(bob, '999999');
+    const first = await stream.read();
+    const head = Number(first.at(-1)?.id);
+    expect(head).toBeLessThan(999_999);
+    const next = envelope(alice, bob.communityName);
+    await send(alice, next);
+    const live = await stream.read();
+    expect(live.map((frame) => frame.event)).toEqual(['message']);
+    expect(Number(live[0]?.id)).toBeGreaterThan(head);
+    await stream.close();
   });
 
   it('starts a fresh stream with the messages still waiting, then resumes from the current id', async () => {

@@ -1,4 +1,7 @@
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
+import type { StarResponse } from '../../shared/protocol/history';
+import type { ServerEvent } from '../../shared/protocol/events';
+import { rules } from '../../shared/rules';
 import {
   messageIdSchema,
   sendMessageRequestSchema,
@@ -8,7 +11,17 @@ import {
 import { nameSchema } from '../../shared/protocol/names';
 import { requireAccount, type AppDeps, type AppEnv } from '../app-env';
 import { findIdentity } from '../db/identities';
-import { invalidRequest, nameRequired, notFound } from '../errors';
+import { contentGone, invalidRequest, nameRequired, notFound, starsFull } from '../errors';
+import {
+  countStars,
+  findPartyMessage,
+  markMessageRead,
+  marksOf,
+  starMessage,
+  unstarMessage,
+  type PartyMessage,
+} from '../db/marks';
+import { transact } from '../db/transaction';
 import { acceptMessage, acknowledge, pendingMessages, type MessagingDeps } from '../messaging';
 import { rateLimit } from '../middleware/rate-limit';
 import { jsonBody } from '../middleware/validate';
@@ -74,5 +87,58 @@ export function messageRoutes(deps: AppDeps) {
         if (!known) throw notFound('message');
         return c.body(null, 204);
       })
+      // Stars and read marks (DESIGN §1.6, §1.7): the caller's own, on a message it sent or received; for
+      // any other, one 404. Each change is pushed to the caller's other browsers, never to the other party.
+      .put('/:from/:id/star', async (c) => {
+        const { account, message, from } = await markTarget(c);
+        const outcome = await transact(store.db, deps, async (trx, events) => {
+          const starred = await starMessage(trx, account.id, message, clock.now(), rules.maxStars);
+          if (starred === 'starred') {
+            if (message.sealed === '') throw contentGone();
+            events.emit(account.id, marksEvent(from, message, await marksOf(trx, account.id, message)));
+          }
+          return starred;
+        });
+        if (outcome === 'full') throw starsFull(rules.maxStars);
+        const stars = { count: await countStars(store.db, account.id), max: rules.maxStars };
+        return c.json({ starred: true, stars } satisfies StarResponse);
+      })
+      .delete('/:from/:id/star', async (c) => {
+        const { account, message, from } = await markTarget(c);
+        await transact(store.db, deps, async (trx, events) => {
+          if (await unstarMessage(trx, account.id, message)) {
+            events.emit(account.id, marksEvent(from, message, await marksOf(trx, account.id, message)));
+          }
+        });
+        return c.body(null, 204);
+      })
+      .post('/:from/:id/read', async (c) => {
+        const { account, message, from } = await markTarget(c);
+        await transact(store.db, deps, async (trx, events) => {
+          if (await markMessageRead(trx, account.id, message, clock.now())) {
+            events.emit(account.id, marksEvent(from, message, await marksOf(trx, account.id, message)));
+          }
+        });
+        return c.body(null, 204);
+      })
   );
+
+  /** The message a mark is about, if the caller sent or received it; otherwise the one 404. */
+  async function markTarget(c: Context<AppEnv>) {
+    const account = requireAccount(c);
+    const from = nameSchema.safeParse(c.req.param('from'));
+    const id = messageIdSchema.safeParse(c.req.param('id'));
+    if (!from.success || !id.success) throw notFound('message');
+    const message = await findPartyMessage(store.db, account.id, { senderName: from.data, id: id.data });
+    if (!message) throw notFound('message');
+    return { account, message, from: from.data };
+  }
+}
+
+function marksEvent(
+  from: string,
+  message: PartyMessage,
+  marks: { read: boolean; starred: boolean },
+): ServerEvent {
+  return { type: 'message.marks', update: { from, id: message.id, ...marks } };
 }

@@ -16,6 +16,8 @@ export function metaRoutes(deps: AppDeps) {
       outboxExpiryMs: config.outboxExpiryMs,
       holdMs: config.holdMs,
       retentionMs: config.retentionMs,
+      historyMs: config.historyMs,
+      revealIdleMs: config.revealIdleMs,
       keepAliveMs: config.keepAliveMs,
       passwordMinChars: rules.passwordMinChars,
     },

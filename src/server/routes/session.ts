@@ -74,18 +74,24 @@ export function sessionRoutes(deps: AppDeps) {
           }
           await rateLimiter.reset(pairKey, limits.signInFailuresPerAccountAddress);
           // Signing in again from a signed-in browser replaces its session instead of leaving it alive.
-          const previous = c.get('sessionToken');
+          const previous = c.get('session');
           const token = await transact(store.db, deps, async (trx) => {
-            if (previous) await deleteSession(trx, previous);
+            if (previous) await deleteSession(trx, previous.token);
             return createSession(trx, account.id, clock.now(), config.sessionTtlMs);
           });
+          if (previous) deps.streams.endSession(previous.key);
           setSessionCookie(c, deps, token);
           return c.json({ account: accountView(account) } satisfies AccountResponse);
         },
       )
       .delete('/', async (c) => {
-        const token = c.get('sessionToken');
-        if (token) await deleteSession(store.db, token);
+        const session = c.get('session');
+        if (session) {
+          await deleteSession(store.db, session.token);
+          // The browser closes its own stream, but one left open (another tab, a lost unload) must not go
+          // on carrying events to a signed-out browser.
+          deps.streams.endSession(session.key);
+        }
         clearSessionCookie(c, deps);
         return c.body(null, 204);
       })

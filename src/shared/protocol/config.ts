@@ -10,6 +10,8 @@ export const configResponseSchema = z.object({
     outboxExpiryMs: z.number().int(),
     holdMs: z.number().int(),
     retentionMs: z.number().int(),
+    historyMs: z.number().int(),
+    revealIdleMs: z.number().int(),
     keepAliveMs: z.number().int(),
     passwordMinChars: z.number().int(),
   }),

@@ -20,6 +20,8 @@ export const errorCodes = [
   'name_required',
   'key_changed',
   'pins_conflict',
+  'stars_full',
+  'content_gone',
   'internal',
 ] as const;
 

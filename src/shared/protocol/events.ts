@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { historyEventKeySchema, messageMarksSchema } from './history';
 import { incomingMessageSchema, messageStatusUpdateSchema } from './messages';
 
 // Everything the server pushes to a signed-in browser on `GET /api/events`. Each frame carries the event's
@@ -17,6 +18,10 @@ export const serverEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('message'), message: incomingMessageSchema }),
   /** A message this account sent was delivered, or failed (e.g. not delivered within the hold). */
   z.object({ type: z.literal('message.status'), update: messageStatusUpdateSchema }),
+  /** This account read, starred or unstarred a message in another browser. */
+  z.object({ type: z.literal('message.marks'), update: messageMarksSchema }),
+  /** This account opened these History events (invites, acceptances, key changes) in another browser. */
+  z.object({ type: z.literal('history.read'), keys: z.array(historyEventKeySchema) }),
 ]);
 
 export type ServerEvent = z.infer<typeof serverEventSchema>;

@@ -1,9 +1,10 @@
-import { useQuery } from '@tanstack/react-query';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { fromBase64Url } from '../../../../shared/crypto/encoding';
 import { fingerprintSpki } from '../../../../shared/crypto/fingerprint';
 import type { Identity } from '../../../../shared/protocol/identity';
+import { CryptoClientError, type CryptoClientErrorCode } from '../../../crypto/crypto-client';
 import { cryptoWorker } from '../../../lib/crypto-worker';
-import { loadDeviceKeys } from '../../../lib/device-keys';
+import { keysForUse, KeysLockedError } from '../../../lib/device-keys';
 import type { MessageRecord } from '../../../lib/message-store';
 
 /** The key a received message must be signed with: a member's pinned one, or a pending inviter's. */
@@ -31,18 +32,28 @@ export function useOpenedMessage(
   message: MessageRecord,
   sender: SenderKey | null,
 ) {
+  const queryClient = useQueryClient();
   return useQuery({
-    queryKey: ['opened-message', accountName, message.id, sender?.fingerprint ?? null],
+    // The sender's key is part of the key: a message shown before the Ring had loaded it is opened again
+    // once it arrives, instead of keeping the refusal made without it.
+    queryKey: [
+      'opened-message',
+      accountName,
+      message.id,
+      sender?.publicKey ?? null,
+      sender?.fingerprint ?? null,
+    ],
     gcTime: 0,
     staleTime: Infinity,
     retry: false,
     queryFn: async (): Promise<OpenedText> => {
-      const keys = await loadDeviceKeys(accountName);
-      if (!keys) throw new Error('Your keys are not in this browser yet.');
+      const envelope = message.envelope;
+      if (!envelope) throw new Error('The content of this message has been destroyed.');
+      const keys = await keysForUse(queryClient, accountName, identity);
       const own = { name: identity.communityName ?? '', fingerprint: identity.fingerprint };
       if (message.direction === 'sent') {
         const opened = await cryptoWorker.call('openEnvelope', {
-          envelope: message.envelope,
+          envelope,
           decryptKey: keys.decryptKey,
           as: 'sender',
           senderSpki: identity.publicKey,
@@ -50,7 +61,7 @@ export function useOpenedMessage(
             from: own.name,
             to: message.peer,
             kidFrom: own.fingerprint,
-            kidTo: message.envelope.kid.to,
+            kidTo: envelope.kid.to,
           },
         });
         return { text: opened.text, unverifiedSender: false };
@@ -58,7 +69,7 @@ export function useOpenedMessage(
       if (!sender) throw new Error('Ringpost has no key it trusts for the sender.');
       const kidFrom = sender.fingerprint ?? (await fingerprintSpki(crypto, fromBase64Url(sender.publicKey)));
       const opened = await cryptoWorker.call('openEnvelope', {
-        envelope: message.envelope,
+        envelope,
         decryptKey: keys.decryptKey,
         as: 'recipient',
         senderSpki: sender.publicKey,
@@ -68,3 +79,22 @@ export function useOpenedMessage(
     },
   });
 }
+
+/**
+ * What the page says when a message does not open. Only a refusal of the message itself is "could not be
+ * verified"; locked keys or a worker that stopped are this browser's state, and saying the message is
+ * forged would be false.
+ */
+export function openFailureWords(error: unknown): string {
+  if (error instanceof KeysLockedError) return error.message;
+  if (error instanceof CryptoClientError && TRANSIENT_CODES.has(error.code)) {
+    return 'This message could not be opened just now. Hide it and show it again.';
+  }
+  return 'This message could not be verified.';
+}
+
+const TRANSIENT_CODES: ReadonlySet<CryptoClientErrorCode> = new Set([
+  'worker_failed',
+  'terminated',
+  'internal',
+]);

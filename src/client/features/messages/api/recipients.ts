@@ -1,6 +1,9 @@
 import { useQueries } from '@tanstack/react-query';
+import { correspondentsOf } from '../../../lib/correspondents';
 import { directoryKeyQueryOptions } from '../../../lib/directory-query';
-import { useRingTrust, type WriteAnswer } from '../../../lib/pins/use-ring-trust';
+import type { RingResponse } from '../../../../shared/protocol/ring';
+import { useRingTrust, type RingTrust, type WriteAnswer } from '../../../lib/pins/use-ring-trust';
+import type { SenderKey } from './open-message';
 import { useRing } from '../../../lib/ring-query';
 
 /**
@@ -22,43 +25,55 @@ export function useRecipients(accountName: string) {
   const ring = useRing();
   const members = ring.data?.members;
   const trust = useRingTrust(accountName, members);
-  const memberNames = new Set(members?.map((member) => member.communityName));
-  const sent = ring.data?.sent.filter((invite) => !memberNames.has(invite.communityName)) ?? [];
+  const correspondents = ring.data ? correspondentsOf(ring.data) : [];
+  const toLookUp = correspondents.filter((correspondent) => correspondent.publicKey === null);
   const directory = useQueries({
-    queries: sent.map((invite) => directoryKeyQueryOptions(invite.communityName)),
+    queries: toLookUp.map((correspondent) => directoryKeyQueryOptions(correspondent.communityName)),
   });
+  const lookedUp = new Map(
+    toLookUp.map((correspondent, index) => [correspondent.communityName, directory[index]?.data?.publicKey]),
+  );
 
-  const recipients: Recipient[] = [];
-  const seen = new Set<string>();
-  const add = (recipient: Recipient) => {
-    if (seen.has(recipient.communityName)) return;
-    seen.add(recipient.communityName);
-    recipients.push(recipient);
-  };
-  for (const member of members ?? []) {
-    add({
-      communityName: member.communityName,
-      kind: 'member',
-      publicKey: member.publicKey,
-      writable: trust.mayWriteTo(member.communityName),
-    });
-  }
-  for (const invite of ring.data?.received ?? []) {
-    add({
-      communityName: invite.communityName,
-      kind: 'pending',
-      publicKey: invite.publicKey,
-      writable: { ok: true },
-    });
-  }
-  sent.forEach((invite, index) => {
-    const publicKey = directory[index]?.data?.publicKey ?? null;
-    add({
-      communityName: invite.communityName,
+  const recipients = correspondents.map((correspondent): Recipient => {
+    if (correspondent.kind === 'member') {
+      return { ...correspondent, writable: trust.mayWriteTo(correspondent.communityName) };
+    }
+    const publicKey = correspondent.publicKey ?? lookedUp.get(correspondent.communityName) ?? null;
+    return {
+      communityName: correspondent.communityName,
       kind: 'pending',
       publicKey,
       writable: publicKey ? { ok: true } : LOOKING_UP,
-    });
+    };
   });
   return { recipients, ring, trust };
+}
+
+/**
+ * The key a received message from `peer` must be signed with, or null when none is trusted: a member's
+ * pinned key (also while its key-change alarm stands, so old messages still open), else the key a pending
+ * invite or the directory gave, marked unverified.
+ */
+export function senderKeyFrom(
+  recipients: readonly Recipient[],
+  ring: RingResponse | undefined,
+  trust: RingTrust,
+): (peer: string) => SenderKey | null {
+  return (peer) => {
+    const member = ring?.members.find((candidate) => candidate.communityName === peer);
+    if (member) {
+      const state = trust.trustOf(peer);
+      if (state.state === 'trusted') {
+        return { publicKey: member.publicKey, fingerprint: state.servedFingerprint, unverified: false };
+      }
+      if (state.state === 'key_changed') {
+        return { publicKey: member.publicKey, fingerprint: state.pinned, unverified: false };
+      }
+      return null;
+    }
+    const pending = recipients.find(
+      (candidate) => candidate.communityName === peer && candidate.kind === 'pending',
+    );
+    return pending?.publicKey ? { publicKey: pending.publicKey, fingerprint: null, unverified: true } : null;
+  };
 }

@@ -6,7 +6,7 @@ import type { ConfigResponse } from '../../../../shared/protocol/config';
 import type { Identity } from '../../../../shared/protocol/identity';
 import { cryptoWorker } from '../../../lib/crypto-worker';
 import { directoryKeyQueryOptions } from '../../../lib/directory-query';
-import { loadDeviceKeys } from '../../../lib/device-keys';
+import { keysForUse } from '../../../lib/device-keys';
 import { addMessage } from '../../../lib/message-store';
 import { outboxConfigFrom, outboxFor } from '../../../lib/outbox/outbox';
 import { checkMayWriteTo } from '../../../lib/pins/use-ring-trust';
@@ -39,8 +39,7 @@ export function useSendMessage(accountName: string, identity: Identity, config: 
         if (!check.ok) throw new Error(check.message);
         recipientPin = await fingerprintSpki(crypto, fromBase64Url(publicKey));
       }
-      const keys = await loadDeviceKeys(accountName);
-      if (!keys) throw new Error('Your keys are not in this browser yet. Open Settings to restore them.');
+      const keys = await keysForUse(queryClient, accountName, identity);
       const { envelope } = await cryptoWorker.call('sealEnvelope', {
         text,
         from: identity.communityName,

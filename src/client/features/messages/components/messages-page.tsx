@@ -1,4 +1,3 @@
-import { useSyncExternalStore, useEffect, useState } from 'react';
 import { useSearchParams } from 'react-router';
 import type { Account } from '../../../../shared/protocol/account';
 import type { Identity } from '../../../../shared/protocol/identity';
@@ -7,10 +6,9 @@ import { EmptyState } from '../../../components/ui/empty-state';
 import { errorMessage } from '../../../lib/api-client';
 import { useConfig } from '../../../lib/config-query';
 import { useIdentity } from '../../../lib/identity-query';
-import { listMessages, subscribeMessages, type MessageRecord } from '../../../lib/message-store';
 import { usePageTitle } from '../../../lib/page-title';
-import type { SenderKey } from '../api/open-message';
-import { useRecipients } from '../api/recipients';
+import { senderKeyFrom, useRecipients } from '../api/recipients';
+import { useStoredMessages } from '../../../lib/stored-messages';
 import { useSendMessage } from '../api/send-message';
 import { ComposeForm } from './compose-form';
 import { MessageList } from './message-list';
@@ -37,31 +35,6 @@ export function MessagesPage({ account }: { account: Account }) {
   );
 }
 
-/** This browser's messages of the account, newest first, kept current as they arrive or change. */
-function useStoredMessages(accountName: string): readonly MessageRecord[] | null {
-  const [messages, setMessages] = useState<readonly MessageRecord[] | null>(null);
-  const version = useSyncExternalStore(
-    subscribeMessages,
-    () => changes,
-    () => changes,
-  );
-  useEffect(() => {
-    let current = true;
-    void listMessages(accountName).then((list) => {
-      if (current) setMessages(list);
-    });
-    return () => {
-      current = false;
-    };
-  }, [accountName, version]);
-  return messages;
-}
-
-let changes = 0;
-subscribeMessages(() => {
-  changes += 1;
-});
-
 function Messaging({ accountName, identity }: { accountName: string; identity: Identity }) {
   const [params] = useSearchParams();
   const config = useConfig();
@@ -69,24 +42,7 @@ function Messaging({ accountName, identity }: { accountName: string; identity: I
   const send = useSendMessage(accountName, identity, config.data);
   const messages = useStoredMessages(accountName);
 
-  const senderKey = (peer: string): SenderKey | null => {
-    const member = ring.data?.members.find((candidate) => candidate.communityName === peer);
-    if (member) {
-      const state = trust.trustOf(peer);
-      if (state.state === 'trusted') {
-        return { publicKey: member.publicKey, fingerprint: state.servedFingerprint, unverified: false };
-      }
-      if (state.state === 'key_changed') {
-        return { publicKey: member.publicKey, fingerprint: state.pinned, unverified: false };
-      }
-      return null;
-    }
-    // Someone with an invite pending either way: the key their invite or the directory gave.
-    const pending = recipients.find(
-      (candidate) => candidate.communityName === peer && candidate.kind === 'pending',
-    );
-    return pending?.publicKey ? { publicKey: pending.publicKey, fingerprint: null, unverified: true } : null;
-  };
+  const senderKey = senderKeyFrom(recipients, ring.data, trust);
 
   if (ring.isPending || messages === null) return <p role="status">Loading your messages…</p>;
   return (

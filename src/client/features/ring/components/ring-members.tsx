@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import { Link } from 'react-router';
+import { conversationPath } from '../../../lib/paths';
 import type { Member } from '../../../../shared/protocol/ring';
 import { Alert } from '../../../components/ui/alert';
 import { ConfirmDialog } from '../../../components/ui/confirm-dialog';
@@ -86,6 +87,9 @@ function MemberItem({ member, trust }: { member: Member; trust: RingTrust }) {
           aria-label={`Message ${name}`}
         >
           <EnvelopeIcon /> Message
+        </Link>
+        <Link className="button-link" to={conversationPath(name)} aria-label={`Conversation with ${name}`}>
+          Conversation
         </Link>
         <button type="button" className="secondary" onClick={() => setConfirming(true)}>
           Remove

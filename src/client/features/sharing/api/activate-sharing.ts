@@ -6,7 +6,7 @@ import { apiRequest } from '../../../lib/api-client';
 import { cryptoWorker } from '../../../lib/crypto-worker';
 import { requestPersistentStorage } from '../../../lib/db';
 import { deviceKeysQueryKey, storeDeviceKeys } from '../../../lib/device-keys';
-import { identityQueryOptions } from '../../../lib/identity-query';
+import { IDENTITY_CHANGE_MUTATION_KEY, identityQueryOptions } from '../../../lib/identity-query';
 import { getWrapKey } from '../../../lib/session-keys';
 
 export type ActivationStage = 'generating' | 'uploading' | 'storing';
@@ -26,6 +26,7 @@ export function useActivateSharing(accountName: string) {
   const queryClient = useQueryClient();
   const [stage, setStage] = useState<ActivationStage | null>(null);
   const mutation = useMutation({
+    mutationKey: IDENTITY_CHANGE_MUTATION_KEY,
     mutationFn: async (bits: KeyBits) => {
       const wrapKey = getWrapKey();
       if (!wrapKey) throw new LockedError();

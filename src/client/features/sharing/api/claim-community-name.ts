@@ -1,11 +1,12 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { identityResponseSchema, type ClaimNameRequest } from '../../../../shared/protocol/identity';
 import { apiRequest } from '../../../lib/api-client';
-import { identityQueryOptions } from '../../../lib/identity-query';
+import { IDENTITY_CHANGE_MUTATION_KEY, identityQueryOptions } from '../../../lib/identity-query';
 
 export function useClaimCommunityName() {
   const queryClient = useQueryClient();
   return useMutation({
+    mutationKey: IDENTITY_CHANGE_MUTATION_KEY,
     mutationFn: async (communityName: string) => {
       const body: ClaimNameRequest = { communityName };
       return (
