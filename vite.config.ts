@@ -11,6 +11,9 @@ export default defineConfig({
     sourcemap: true,
     // Inline assets would be data: URLs; keep them as files so the CSP stays 'self'.
     assetsInlineLimit: 0,
+    // Every browser the app supports (WebCrypto in workers, module workers) preloads modules natively:
+    // the polyfill would only add to the first visit's bytes.
+    modulePreload: { polyfill: false },
   },
   worker: {
     format: 'es',

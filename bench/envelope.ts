@@ -6,11 +6,14 @@ import { chromium } from 'playwright';
 import { CHROMIUM_ARGS, resolveChromium } from '../e2e/support/chromium';
 import {
   ENVELOPE_BENCH_BITS,
+  OPENPGP_PEERS,
+  type OpenPgpPeer,
   type EnvelopeBenchBits,
   type EnvelopeJob,
   type EnvelopePageResult,
   type LongTaskSummary,
 } from './envelope/envelope-protocol';
+import { betterRatio, type Figure } from './report';
 import { buildStaticPage, closeServer, serveStatic, writeReport } from './static-page';
 
 // Envelope v1 seal (encrypt + sign) and open (verify + decrypt) in a real module Web Worker in Chromium,
@@ -25,6 +28,8 @@ const here = dirname(fileURLToPath(import.meta.url));
 export interface EnvelopeBenchOptions {
   /** Measured runs per key size; each run seals one envelope and opens it. */
   runs?: number;
+  /** Measured runs per OpenPGP.js peer (RSA-2048 signing is slow: tens of ms a message). */
+  peerRuns?: number;
   warmup?: number;
   bits?: EnvelopeBenchBits[];
   /** Where to write the JSON; null to skip writing. */
@@ -37,6 +42,8 @@ export type EnvelopeOperation = 'seal' | 'open';
 export interface EnvelopeRow {
   operation: EnvelopeOperation;
   bits: EnvelopeBenchBits;
+  /** Absent for envelope v1; else the OpenPGP.js peer this row measured. */
+  peer?: OpenPgpPeer;
   runs: number;
   medianMs: number;
   p95Ms: number;
@@ -76,6 +83,7 @@ function summarize(
   timesMs: number[],
   verified: boolean,
   error: string | undefined,
+  peer?: OpenPgpPeer,
 ): EnvelopeRow {
   const sorted = [...timesMs].sort((a, b) => a - b);
   // Three decimals: the operations take fractions of a millisecond and the clock resolves 5 µs.
@@ -83,6 +91,7 @@ function summarize(
   return {
     operation,
     bits,
+    ...(peer === undefined ? {} : { peer }),
     runs: sorted.length,
     medianMs: round(quantile(sorted, 0.5)),
     p95Ms: round(quantile(sorted, 0.95)),
@@ -116,6 +125,7 @@ function isPageResult(value: unknown): value is EnvelopePageResult {
 /** One row per operation and key size, for console.table. */
 export function formatEnvelopeBench(report: EnvelopeBenchReport): Record<string, string | number>[] {
   return report.rows.map((row) => ({
+    implementation: row.peer ?? 'envelope v1',
     operation: row.operation === 'seal' ? 'seal (encrypt+sign)' : 'open (verify+decrypt)',
     bits: row.bits,
     runs: row.runs,
@@ -128,6 +138,7 @@ export function formatEnvelopeBench(report: EnvelopeBenchReport): Record<string,
 
 export async function runEnvelopeBench(options: EnvelopeBenchOptions = {}): Promise<EnvelopeBenchReport> {
   const runs = options.runs ?? 200;
+  const peerRuns = options.peerRuns ?? 60;
   const warmup = options.warmup ?? 20;
   const sizes = options.bits ?? [...ENVELOPE_BENCH_BITS];
   const output = options.output === undefined ? join(here, 'results', 'envelope.json') : options.output;
@@ -147,20 +158,26 @@ export async function runEnvelopeBench(options: EnvelopeBenchOptions = {}): Prom
     const longTasks: LongTaskSummary = { count: 0, totalMs: 0, longestMs: 0 };
     let text = { characters: 0, utf8Bytes: 0 };
     let crossOriginIsolated = true;
-    for (const bits of sizes) {
-      const job: EnvelopeJob = { bits, runs, warmup };
+    const jobs: EnvelopeJob[] = [
+      ...sizes.map((bits) => ({ bits, runs, warmup })),
+      ...OPENPGP_PEERS.map((peer) => ({ bits: 1024 as const, runs: peerRuns, warmup: 5, peer })),
+    ];
+    for (const job of jobs) {
+      const { bits } = job;
       const value: unknown = await page.evaluate(`globalThis.envelopeBench.runJob(${JSON.stringify(job)})`);
       if (!isPageResult(value)) throw new Error(`unexpected bench result ${JSON.stringify(value)}`);
       const { result } = value;
-      rows.push(summarize('seal', bits, result.sealMs, result.verified, result.error));
-      rows.push(summarize('open', bits, result.openMs, result.verified, result.error));
+      rows.push(summarize('seal', bits, result.sealMs, result.verified, result.error, job.peer));
+      rows.push(summarize('open', bits, result.openMs, result.verified, result.error, job.peer));
       longTasks.count += value.longTasks.count;
       longTasks.totalMs += value.longTasks.totalMs;
       longTasks.longestMs = Math.max(longTasks.longestMs, value.longTasks.longestMs);
       text = { characters: result.textCharacters, utf8Bytes: result.textBytes };
       crossOriginIsolated = crossOriginIsolated && result.crossOriginIsolated;
       for (const row of rows.slice(-2)) {
-        log(`  ${row.operation} ${bits}: median ${row.medianMs} ms${row.verified ? '' : ' (NOT VERIFIED)'}`);
+        log(
+          `  ${row.peer ?? 'envelope v1'} ${row.operation} ${bits}: median ${row.medianMs} ms${row.verified ? '' : ' (NOT VERIFIED)'}`,
+        );
       }
     }
 
@@ -196,4 +213,39 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
       console.error(error);
       process.exitCode = 1;
     });
+}
+
+const PEER_TARGETS: Record<OpenPgpPeer, { name: string; atLeast: number }> = {
+  'openpgp-curve25519': { name: 'OpenPGP.js 6, curve25519', atLeast: 4 },
+  'openpgp-rsa2048': { name: 'OpenPGP.js 6, RSA-2048', atLeast: 10 },
+};
+
+/** Envelope v1 at the app's key size (1,024 bits) against each OpenPGP.js peer, per operation. */
+export function envelopeFigures(report: EnvelopeBenchReport): Figure[] {
+  return (['seal', 'open'] as const).flatMap((operation) =>
+    OPENPGP_PEERS.map((peer): Figure => {
+      const ours = report.rows.find((row) => row.operation === operation && row.bits === 1024 && !row.peer);
+      const theirs = report.rows.find((row) => row.operation === operation && row.peer === peer);
+      const { name, atLeast } = PEER_TARGETS[peer];
+      const ratio =
+        ours?.verified && theirs?.verified ? betterRatio(ours.medianMs, theirs.medianMs, false) : null;
+      return {
+        part: 'browser',
+        figure: `envelope ${operation === 'seal' ? 'seal (encrypt+sign)' : 'open (verify+decrypt)'}, ${report.text.characters} characters, in a worker`,
+        unit: 'ms',
+        ringpost: ours?.verified
+          ? { median: ours.medianMs, p95: ours.p95Ms }
+          : { failed: ours?.error ?? 'not verified' },
+        peer: theirs?.verified
+          ? { name, value: { median: theirs.medianMs, p95: theirs.p95Ms } }
+          : { name, skipped: theirs?.error ?? 'not verified' },
+        ratio,
+        target: `≥ ${atLeast}× faster than ${name.replace('OpenPGP.js 6, ', '')}`,
+        met: ratio === null ? null : ratio >= atLeast,
+        note:
+          `envelope v1 on the app's 1,024-bit keys (non-extractable WebCrypto), ${ours?.runs ?? 0} runs; ` +
+          `peer ${theirs?.runs ?? 0} runs, binary messages, signature required; main-thread long tasks: ${report.longTasks.count}`,
+      };
+    }),
+  );
 }

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { configResponseSchema } from '../src/shared/protocol/config';
 import { apiSession, expectStatus } from './messaging/api-session';
 import { openIdleStreams } from './messaging/idle-streams';
+import { betterRatio, type Figure } from './report';
 import {
   BENCH_BUNDLES,
   startServerProcess,
@@ -193,4 +194,34 @@ export function formatPushMemory(report: PushMemoryReport): PushMemoryRow[] {
         .map(([reason, count]) => `${reason} × ${count}`)
         .join(', ') || 'none',
   }));
+}
+
+export function pushMemoryFigures(report: PushMemoryReport): Figure[] {
+  const of = (server: PushServer) => report.servers.find((figures) => figures.server === server);
+  const ours = of('ringpost');
+  const hono = of('hono-streamsse');
+  const floor = of('node-response');
+  const complete = (figures: PushMemoryFigures | undefined) =>
+    figures !== undefined && figures.opened === figures.requested;
+  return [
+    {
+      part: 'server',
+      figure: `memory per idle push connection, ${report.connections.toLocaleString('en')} connections (RSS)`,
+      unit: 'KiB',
+      ringpost:
+        complete(ours) && ours
+          ? { median: ours.rssKbPerConnection, p95: null }
+          : { failed: `${ours?.opened ?? 0} of ${report.connections} opened` },
+      peer:
+        complete(hono) && hono
+          ? { name: 'Hono streamSSE', value: { median: hono.rssKbPerConnection, p95: null } }
+          : { name: 'Hono streamSSE', skipped: `${hono?.opened ?? 0} of ${report.connections} opened` },
+      ratio: ours && hono ? betterRatio(ours.rssKbPerConnection, hono.rssKbPerConnection, false) : null,
+      target: '≤ 10 KiB RSS each',
+      met: complete(ours) && ours ? ours.rssKbPerConnection <= 10 : null,
+      note:
+        `after two full collections; one more connection costs ${ours?.marginalRssKbPerConnection.toFixed(1) ?? '?'} KB ` +
+        `(marginal); bare node:http floor ${floor?.rssKbPerConnection.toFixed(1) ?? '?'} KB`,
+    },
+  ];
 }

@@ -7,6 +7,7 @@ import { defaultConfig } from '../src/server/config';
 import { openStore } from '../src/server/db/open-store';
 import { activationRequest } from '../src/server/testing/activation';
 import { createTestApp, signUpBody } from '../src/server/testing/test-app';
+import type { Figure } from './report';
 
 // DESIGN §5: no timing may tell whether a community name exists. Invites and directory lookups for real
 // names and for names nobody holds run through the real app on a real SQLite file, interleaved so machine
@@ -33,7 +34,7 @@ const quantile = (values: number[], q: number) => {
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))] ?? Number.NaN;
 };
 
-function series(real: number[], unknown: number[]): TimingSeries {
+export function timingSeries(real: number[], unknown: number[]): TimingSeries {
   const realMedianMs = quantile(real, 0.5);
   const unknownMedianMs = quantile(unknown, 0.5);
   return {
@@ -108,7 +109,7 @@ export async function runRingTimingBench(samples = 2_000, names = 40): Promise<R
         real.push(await time(path, realName, status));
       }
     }
-    return series(real, unknown);
+    return timingSeries(real, unknown);
   };
 
   const invite = await measure('/api/ring/invites', 202);
@@ -116,4 +117,32 @@ export async function runRingTimingBench(samples = 2_000, names = 40): Promise<R
   await store.close();
   rmSync(dataDir, { recursive: true, force: true });
   return { invite, lookup };
+}
+
+/** The enumeration figures: what an observer timing the answers would have to tell apart. */
+export function timingFigures(series: Record<'invite' | 'lookup' | 'signIn', TimingSeries>): Figure[] {
+  const labels = {
+    invite: 'invite: real vs unknown community name',
+    lookup: 'directory lookup: real vs unknown community name',
+    signIn: 'sign-in: wrong password vs unknown account',
+  } as const;
+  return (['invite', 'lookup', 'signIn'] as const).map((key) => {
+    const figures = series[key];
+    return {
+      part: 'timing',
+      figure: `enumeration timing, ${labels[key]}, median difference`,
+      unit: 'ms',
+      ringpost: {
+        median: Math.abs(figures.medianDifferenceMs),
+        p95: Math.abs(figures.unknownP95Ms - figures.realP95Ms),
+      },
+      peer: { name: '—' },
+      ratio: null,
+      target: 'median difference < 1 ms',
+      met: Math.abs(figures.medianDifferenceMs) < 1,
+      note:
+        `${figures.samples} interleaved samples; medians real ${figures.realMedianMs.toFixed(3)} ms, ` +
+        `unknown ${figures.unknownMedianMs.toFixed(3)} ms (p95 column: difference of the p95s)`,
+    };
+  });
 }

@@ -1,9 +1,7 @@
 import AxeBuilder from '@axe-core/playwright';
 import type { Page } from '@playwright/test';
-import { signIn } from './support/accounts';
 import { expect, test } from './support/fixtures';
-import { openMessages, sendMessage } from './support/messages';
-import { joinRings } from './support/ring';
+import { openMessages, ringOfTwo, sendMessage } from './support/messages';
 
 // Every screen a person meets, scanned by axe-core for WCAG 2.1 A and AA problems: none allowed.
 
@@ -31,17 +29,7 @@ test('Settings, People, Messages, a conversation and History pass an accessibili
   browser,
   makeSharingPerson,
 }) => {
-  const alice = await makeSharingPerson({ prefix: 'alice', termsAccepted: true });
-  const bob = await makeSharingPerson({ prefix: 'bob' });
-  const alicePage = await (await browser.newContext()).newPage();
-  await signIn(alicePage, alice);
-  const bobPage = await (await browser.newContext()).newPage();
-  await signIn(bobPage, bob);
-  await joinRings(
-    { page: alicePage, communityName: alice.communityName ?? '' },
-    { page: bobPage, communityName: bob.communityName ?? '' },
-  );
-  await openMessages(alicePage);
+  const { alice, bob, alicePage, bobPage } = await ringOfTwo(browser, makeSharingPerson);
   await sendMessage(alicePage, bob.communityName ?? '', 'scan me');
 
   const nav = bobPage.getByRole('navigation', { name: 'Main' });

@@ -1,8 +1,6 @@
 import type { Locator, Page } from '@playwright/test';
-import { signIn } from './support/accounts';
 import { expect, test } from './support/fixtures';
-import { openMessages, receivedFrom, sendMessage, sentTo } from './support/messages';
-import { joinRings } from './support/ring';
+import { receivedFrom, ringOfTwo, sendMessage, sentTo } from './support/messages';
 
 // Reading by keyboard alone: every step below is Tab, Shift+Tab, Enter or typing, never a click.
 
@@ -16,17 +14,7 @@ async function tabTo(page: Page, target: Locator, backwards = false): Promise<vo
 }
 
 test('bob reads, stars and answers a message by keyboard only', async ({ browser, makeSharingPerson }) => {
-  const alice = await makeSharingPerson({ prefix: 'alice', termsAccepted: true });
-  const bob = await makeSharingPerson({ prefix: 'bob' });
-  const alicePage = await (await browser.newContext()).newPage();
-  await signIn(alicePage, alice);
-  const bobPage = await (await browser.newContext()).newPage();
-  await signIn(bobPage, bob);
-  await joinRings(
-    { page: alicePage, communityName: alice.communityName ?? '' },
-    { page: bobPage, communityName: bob.communityName ?? '' },
-  );
-  await openMessages(alicePage);
+  const { alice, bob, alicePage, bobPage } = await ringOfTwo(browser, makeSharingPerson);
   await expect(
     (await sendMessage(alicePage, bob.communityName ?? '', 'typed without a mouse')).getByText('Delivered'),
   ).toBeVisible({ timeout: 10_000 });

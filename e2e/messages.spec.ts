@@ -1,11 +1,18 @@
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Page } from '@playwright/test';
+import type { Browser, BrowserContext } from '@playwright/test';
 import { signIn, signOut } from './support/accounts';
-import { expect, test, type SharingPerson } from './support/fixtures';
-import { openMessages, receivedFrom, sendMessage, sentTo } from './support/messages';
-import { invite, joinRings, openPeople } from './support/ring';
+import { expect, test, type SharingPerson, type SharingPersonOptions } from './support/fixtures';
+import {
+  openMessages,
+  receivedFrom,
+  ringOfTwo as sharedRingOfTwo,
+  sendMessage,
+  sentTo,
+  signedInPage as sharedSignedInPage,
+} from './support/messages';
+import { invite, openPeople } from './support/ring';
 
 // Secure messages between two browsers: sealed in one, stored and forwarded by a server that cannot read
 // them, opened in the other only when shown.
@@ -13,33 +20,21 @@ import { invite, joinRings, openPeople } from './support/ring';
 /** Every request body a browser sent in this file, for the leak check at the end. */
 const requestBodies: string[] = [];
 
-async function signedInPage(browser: Browser, person: SharingPerson): Promise<Page> {
-  const context = await browser.newContext();
+/** Collects what one browser sends into requestBodies. */
+function recordRequestBodies(context: BrowserContext) {
   context.on('request', (request) => {
     const body = request.postData();
     if (body) requestBodies.push(body);
   });
-  const page = await context.newPage();
-  await signIn(page, person);
-  return page;
 }
 
-/** alice and bob in each other's Ring, each in a browser of their own, alice on Messages. */
-async function ringOfTwo(
+const ringOfTwo = (
   browser: Browser,
-  makeSharingPerson: (o: { prefix: string; termsAccepted?: boolean }) => Promise<SharingPerson>,
-) {
-  const alice = await makeSharingPerson({ prefix: 'alice', termsAccepted: true });
-  const bob = await makeSharingPerson({ prefix: 'bob' });
-  const alicePage = await signedInPage(browser, alice);
-  const bobPage = await signedInPage(browser, bob);
-  await joinRings(
-    { page: alicePage, communityName: alice.communityName ?? '' },
-    { page: bobPage, communityName: bob.communityName ?? '' },
-  );
-  await openMessages(alicePage);
-  return { alice, bob, alicePage, bobPage };
-}
+  makeSharingPerson: (options: SharingPersonOptions) => Promise<SharingPerson>,
+) => sharedRingOfTwo(browser, makeSharingPerson, { alice: recordRequestBodies, bob: recordRequestBodies });
+
+const signedInPage = (browser: Browser, person: SharingPerson) =>
+  sharedSignedInPage(browser, person, recordRequestBodies);
 
 /** Every message text sent in this file, looked for afterwards in the server's files. */
 const sentTexts: string[] = [];

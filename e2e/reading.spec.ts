@@ -1,7 +1,12 @@
 import type { Browser, BrowserContext, Page } from '@playwright/test';
-import { signIn } from './support/accounts';
 import { expect, test, type SharingPerson } from './support/fixtures';
-import { openMessages, receivedFrom, sendMessage, sentTo } from './support/messages';
+import {
+  openMessages,
+  receivedFrom,
+  sendMessage,
+  sentTo,
+  signedInPage as sharedSignedInPage,
+} from './support/messages';
 import { joinRings } from './support/ring';
 
 // Reading what arrived: shown messages that hide again when the person looks away, a copy the page offers
@@ -26,13 +31,11 @@ async function recordNotifications(context: BrowserContext): Promise<void> {
   });
 }
 
-async function signedInPage(browser: Browser, person: SharingPerson, notifications = false): Promise<Page> {
-  const context = await browser.newContext();
-  await context.grantPermissions(['clipboard-read', 'clipboard-write']);
-  if (notifications) await recordNotifications(context);
-  const page = await context.newPage();
-  await signIn(page, person);
-  return page;
+function signedInPage(browser: Browser, person: SharingPerson, notifications = false): Promise<Page> {
+  return sharedSignedInPage(browser, person, async (context) => {
+    await context.grantPermissions(['clipboard-read', 'clipboard-write']);
+    if (notifications) await recordNotifications(context);
+  });
 }
 
 test('bob reads three messages: masked, Show one, Show all, hidden again when he looks away', async ({

@@ -1,5 +1,4 @@
 import type { Browser, Page } from '@playwright/test';
-import { signIn } from './support/accounts';
 import { expect, test, type SharingPerson } from './support/fixtures';
 import {
   acceptTerms,
@@ -13,14 +12,14 @@ import {
   sentInvite,
   spaced,
 } from './support/ring';
+import { signedInPage as sharedSignedInPage } from './support/messages';
 import { newCommunityName } from './support/sharing';
 
 // The Ring of Trust as two or three people live it, each in a browser of their own: invites that say
 // nothing about who exists, fingerprints compared before trusting, and an alarm when a key changes.
 
 async function signedInPage(browser: Browser, person: SharingPerson): Promise<Page> {
-  const page = await (await browser.newContext()).newPage();
-  await signIn(page, person);
+  const page = await sharedSignedInPage(browser, person);
   await openPeople(page);
   return page;
 }

@@ -5,7 +5,8 @@ import { generateWithWebCrypto } from '../../src/shared/crypto/rsa-keygen';
 import { importRsaPrivateKeys, importRsaPublicKeys } from '../../src/shared/crypto/webcrypto-keys';
 import { countCharacters, messageTextProblem, utf8Length } from '../../src/shared/message-text';
 import { rules } from '../../src/shared/rules';
-import type { EnvelopeBenchBits, EnvelopeJob, EnvelopeJobResult } from './envelope-protocol';
+import * as openpgp from 'openpgp';
+import type { EnvelopeBenchBits, EnvelopeJob, EnvelopeJobResult, OpenPgpPeer } from './envelope-protocol';
 
 // Seals and opens envelope v1 in a real module worker with keys as the app's crypto worker holds them:
 // a PKCS#8 made here by WebCrypto, imported non-extractable once for RSA-PSS signing and once for
@@ -49,6 +50,51 @@ async function makeParty(name: string, bits: EnvelopeBenchBits): Promise<Party> 
   return { name, fingerprint, ...privateKeys, ...publicKeys };
 }
 
+/**
+ * The same work with OpenPGP.js: a signed and encrypted message of the same text to one recipient
+ * (binary, as unarmored as envelope v1's JSON is compact), then decrypted with the signature required.
+ * Keys are made and parsed outside the timed sections, as the app's are.
+ */
+async function runOpenPgp(job: EnvelopeJob & { peer: OpenPgpPeer }, result: EnvelopeJobResult, text: string) {
+  const keyOptions =
+    job.peer === 'openpgp-curve25519'
+      ? ({ type: 'curve25519' } as const)
+      : ({ type: 'rsa', rsaBits: 2048 } as const);
+  const [alice, bob] = await Promise.all(
+    ['alice', 'bob'].map((name) =>
+      openpgp.generateKey({ ...keyOptions, userIDs: [{ name }], format: 'object' }),
+    ),
+  );
+  if (!alice || !bob) throw new Error('OpenPGP made no keys.');
+  let verified = true;
+  for (let run = 0; run < job.warmup + job.runs; run++) {
+    const sealStarted = performance.now();
+    const sealed = await openpgp.encrypt({
+      message: await openpgp.createMessage({ text }),
+      encryptionKeys: bob.publicKey,
+      signingKeys: alice.privateKey,
+      format: 'binary',
+    });
+    const sealedMs = performance.now() - sealStarted;
+
+    const openStarted = performance.now();
+    const opened = await openpgp.decrypt({
+      message: await openpgp.readMessage({ binaryMessage: sealed }),
+      decryptionKeys: bob.privateKey,
+      verificationKeys: alice.publicKey,
+      expectSigned: true,
+    });
+    const openedMs = performance.now() - openStarted;
+
+    if (run >= job.warmup) {
+      result.sealMs.push(sealedMs);
+      result.openMs.push(openedMs);
+    }
+    verified = verified && opened.data === text;
+  }
+  result.verified = verified;
+}
+
 async function runJob(job: EnvelopeJob): Promise<EnvelopeJobResult> {
   const text = benchText();
   const sealMs: number[] = [];
@@ -63,6 +109,10 @@ async function runJob(job: EnvelopeJob): Promise<EnvelopeJobResult> {
     verified: false,
   };
   try {
+    if (job.peer) {
+      await runOpenPgp({ ...job, peer: job.peer }, result, text);
+      return result;
+    }
     const [sender, recipient] = await Promise.all([makeParty('alice', job.bits), makeParty('bob', job.bits)]);
     let verified = [sender, recipient].every((p) => !p.signKey.extractable && !p.decryptKey.extractable);
     const sealInput: Omit<SealEnvelopeInput, 'ts'> = {

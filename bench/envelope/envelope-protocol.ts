@@ -3,10 +3,16 @@
 export const ENVELOPE_BENCH_BITS = [1024, 2048] as const;
 export type EnvelopeBenchBits = (typeof ENVELOPE_BENCH_BITS)[number];
 
+/** The peer: OpenPGP.js 6 in the same worker, sign-then-encrypt and decrypt-and-verify, same text. */
+export const OPENPGP_PEERS = ['openpgp-curve25519', 'openpgp-rsa2048'] as const;
+export type OpenPgpPeer = (typeof OPENPGP_PEERS)[number];
+
 export interface EnvelopeJob {
   bits: EnvelopeBenchBits;
   runs: number;
   warmup: number;
+  /** Run the peer instead of envelope v1 (`bits` then only labels the job). */
+  peer?: OpenPgpPeer;
 }
 
 export interface EnvelopeJobResult {

@@ -38,4 +38,6 @@ export interface SmokeResult {
 export interface KeygenPageApi {
   runJob(job: BenchJob): Promise<BenchJobResult>;
   smoke(bits: BenchBits): Promise<SmokeResult>;
+  /** Main-thread long tasks seen since the page loaded. */
+  longTasks(): number;
 }

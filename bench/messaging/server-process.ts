@@ -74,6 +74,16 @@ export const UNLIMITED_RATES = {
   RINGPOST_RATE_INVITE: '1000000/1h',
 } as const;
 
+/** CPU time the process has used so far (user + system), from /proc/<pid>/stat, in ms. */
+export function readCpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // The command name (field 2) may hold spaces; the fields after its closing parenthesis do not.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  // Linux reports in USER_HZ, which is 100 on every architecture Node supports.
+  return ticks * 10;
+}
+
 export function readVmRssKb(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const match = /^VmRSS:\s+(\d+)\s+kB$/m.exec(status);
@@ -105,9 +115,12 @@ export async function startServerProcess(options: {
   await bundleBenchServers();
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), 'ringpost-bench-'));
+  // RINGPOST_BENCH_PROFILE=<dir>: a V8 CPU profile of each server, written there when it stops.
+  const profileDir = process.env.RINGPOST_BENCH_PROFILE;
+  const profile = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${resolve(profileDir)}`] : [];
   const child = spawn(
     process.execPath,
-    ['--expose-gc', '--import', pathToFileURL(BENCH_BUNDLES.gcProbe).href, options.script],
+    ['--expose-gc', ...profile, '--import', pathToFileURL(BENCH_BUNDLES.gcProbe).href, options.script],
     {
       env: {
         PATH: process.env.PATH ?? '',

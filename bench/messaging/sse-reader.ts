@@ -42,8 +42,14 @@ function parseFrame(block: string): SseFrame | null {
   return fields === 0 ? null : frame;
 }
 
-/** Opens the session's event stream and resolves once its first frame (the reconnect hint) has arrived. */
-export async function openEventStream(session: ApiSession): Promise<EventStream> {
+/**
+ * Opens the session's event stream and resolves once its first frame (the reconnect hint) has arrived.
+ * `onFrame` sees every frame, for workloads with thousands in flight where a waiter per frame would not do.
+ */
+export async function openEventStream(
+  session: ApiSession,
+  onFrame?: (frame: SseFrame) => void,
+): Promise<EventStream> {
   const aborter = new AbortController();
   const waiters = new Set<Waiter>();
   const fail = (error: Error) => {
@@ -89,6 +95,7 @@ export async function openEventStream(session: ApiSession): Promise<EventStream>
         const frame = parseFrame(buffer.slice(0, end));
         buffer = buffer.slice(end + 2);
         if (!frame) continue;
+        onFrame?.(frame);
         for (const waiter of waiters) {
           if (!waiter.match(frame)) continue;
           waiters.delete(waiter);

@@ -2,14 +2,14 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { serveStatic } from '@hono/node-server/serve-static';
-import { Hono, type Context, type MiddlewareHandler } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
+import { Hono, type Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { nodeBindings, type AppDeps, type AppEnv } from './app-env';
 import { ApiError, errorBody } from './errors';
 import { compressJson } from './middleware/compress-json';
 import { closeAfterUnreadBody } from './middleware/connection';
 import { requireCsrfHeader, requireJsonBody } from './middleware/request-guards';
+import { requestBodies } from './middleware/request-body';
 import { securityHeaders } from './middleware/security-headers';
 import { loadSession } from './middleware/session';
 import { accountRoutes } from './routes/accounts';
@@ -48,28 +48,19 @@ function isClientAbort(c: Context<AppEnv>, error: unknown): boolean {
  */
 const PINS_BODY_LIMIT_BYTES = 256 * 1024;
 
-function requestBodyLimits(generalBytes: number): MiddlewareHandler<AppEnv> {
-  const limit = (maxSize: number) =>
-    bodyLimit({
-      maxSize,
-      onError: (c) =>
-        c.json(errorBody('payload_too_large', `The request body is larger than ${maxSize} bytes.`), 413),
-    });
-  const general = limit(generalBytes);
-  const pins = limit(Math.max(generalBytes, PINS_BODY_LIMIT_BYTES));
-  return (c, next) => {
-    // A GET carries no body we read, and asking for one makes @hono/node-server build a full Request with
-    // an AbortController that a long-lived push stream then keeps: ~2 KB on each idle connection.
-    if (c.req.method === 'GET' || c.req.method === 'HEAD') return next();
-    return (c.req.path === '/api/ring/pins' ? pins : general)(c, next);
-  };
-}
-
 export function createApp(deps: AppDeps) {
   const api = new Hono<AppEnv>()
-    .use(requestBodyLimits(deps.config.bodyLimitBytes))
     .use(compressJson({ thresholdBytes: 1024 }))
-    .use(requireCsrfHeader, requireJsonBody, loadSession(deps))
+    // Refusals that need no body come first, so a refused body is never read (and its connection closes).
+    .use(requireCsrfHeader, requireJsonBody)
+    .use(
+      requestBodies((path) =>
+        path === '/api/ring/pins'
+          ? Math.max(deps.config.bodyLimitBytes, PINS_BODY_LIMIT_BYTES)
+          : deps.config.bodyLimitBytes,
+      ),
+    )
+    .use(loadSession(deps))
     .route('/', metaRoutes(deps))
     .route('/accounts', accountRoutes(deps))
     .route('/session', sessionRoutes(deps))

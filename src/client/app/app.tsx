@@ -1,19 +1,16 @@
 import { QueryClientProvider } from '@tanstack/react-query';
-import { useState } from 'react';
+import { lazy, Suspense, useEffect, useState, type ReactNode } from 'react';
 import { BrowserRouter, Navigate, Route, Routes } from 'react-router';
 import { Alert } from '../components/ui/alert';
 import { useSession } from '../features/account/api/get-session';
 import { AuthScreen } from '../features/account/components/auth-screen';
-import { UnlockForm } from '../features/account/components/unlock-form';
-import { HistoryPage } from '../features/history/components/history-page';
-import { MessagesPage } from '../features/messages/components/messages-page';
-import { PeoplePage } from '../features/ring/components/people-page';
 import { errorMessage } from '../lib/api-client';
 import { createQueryClient } from '../lib/query-client';
-import { AppShell } from './app-shell';
-import { SettingsPage } from './settings-page';
-import { ConversationPage } from '../features/messages/components/conversation-page';
-import { useMessageRows } from '../features/messages/components/message-rows';
+
+// Everything behind sign-in is its own chunk: the first visit (the sign-in page) loads only what it
+// shows, and the rest comes while the person types (see SignedOut) or right after the session is known.
+const loadSignedIn = () => import('./signed-in-routes');
+const SignedInRoutes = lazy(loadSignedIn);
 
 export function App() {
   const [queryClient] = useState(createQueryClient);
@@ -29,13 +26,7 @@ export function App() {
 function AppRoutes() {
   const session = useSession();
 
-  if (session.isPending) {
-    return (
-      <p className="loading" role="status">
-        Loading…
-      </p>
-    );
-  }
+  if (session.isPending) return <Loading />;
   if (session.isError) {
     return (
       <main className="auth">
@@ -50,31 +41,35 @@ function AppRoutes() {
   const account = session.data;
   if (!account) {
     return (
-      <Routes>
+      <SignedOut>
         <Route path="/sign-in" element={<AuthScreen mode="sign-in" />} />
         <Route path="/create-account" element={<AuthScreen mode="create-account" />} />
         <Route path="*" element={<Navigate to="/sign-in" replace />} />
-      </Routes>
+      </SignedOut>
     );
   }
   return (
-    <Routes>
-      <Route element={<AppShell account={account} />}>
-        <Route path="/settings" element={<SettingsPage account={account} />} />
-        <Route
-          path="/people"
-          element={
-            <PeoplePage
-              account={account}
-              unlock={(reason) => <UnlockForm accountName={account.name} reason={reason} />}
-            />
-          }
-        />
-        <Route path="/messages" element={<MessagesPage account={account} />} />
-        <Route path="/conversations/:name" element={<ConversationPage account={account} />} />
-        <Route path="/history" element={<HistoryPage account={account} useMessageRows={useMessageRows} />} />
-        <Route path="*" element={<Navigate to="/settings" replace />} />
-      </Route>
-    </Routes>
+    <Suspense fallback={<Loading />}>
+      <SignedInRoutes account={account} />
+    </Suspense>
   );
+}
+
+function Loading() {
+  return (
+    <p className="loading" role="status">
+      Loading…
+    </p>
+  );
+}
+
+/** The signed-out pages; once they are up and the browser is idle, the signed-in chunk is fetched too. */
+function SignedOut({ children }: { children: ReactNode }) {
+  useEffect(() => {
+    const load = () => void loadSignedIn();
+    // Safari has no requestIdleCallback, though the DOM types say every browser does.
+    if (typeof window.requestIdleCallback === 'function') window.requestIdleCallback(load);
+    else setTimeout(load, 200);
+  }, []);
+  return <Routes>{children}</Routes>;
 }

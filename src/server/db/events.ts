@@ -1,3 +1,4 @@
+import { prepared } from './prepared';
 import type { Db } from './schema';
 
 // The push channel's log (DESIGN §3): every event an account is pushed is appended here first, numbered,
@@ -22,18 +23,23 @@ export async function appendEvent(
   event: { type: string; payload: string },
   now: number,
 ): Promise<number> {
-  await db
-    .insertInto('event_heads')
-    .values({ account_id: accountId, appended_at: now })
-    .onConflict((conflict) => conflict.column('account_id').doUpdateSet({ appended_at: now }))
-    .execute();
-  const row = await db
-    .insertInto('events')
-    .values({ account_id: accountId, type: event.type, payload: event.payload, created_at: now })
-    .returning('seq')
-    .executeTakeFirstOrThrow();
+  await touchHead(db, accountId, now);
+  const row = (await insertEvent(db, accountId, event.type, event.payload, now)).rows[0];
+  if (!row) throw new Error('The event log returned no number.');
   return Number(row.seq);
 }
+
+// Run for every event: prepared (see prepared.ts).
+const touchHead = prepared(2, (db, accountId: string, now: number) =>
+  db
+    .insertInto('event_heads')
+    .values({ account_id: accountId, appended_at: now })
+    .onConflict((conflict) => conflict.column('account_id').doUpdateSet({ appended_at: now })),
+);
+
+const insertEvent = prepared(4, (db, accountId: string, type: string, payload: string, now: number) =>
+  db.insertInto('events').values({ account_id: accountId, type, payload, created_at: now }).returning('seq'),
+);
 
 /** `accountId`'s events numbered after `afterSeq`, oldest first, at most `limit`. */
 export async function listEventsAfter(

@@ -1,3 +1,4 @@
+import { prepared } from './prepared';
 import type { Db, MessagesTable } from './schema';
 
 // Store-and-forward (DESIGN §2, §3): one row per (sender, envelope id). The envelope is only ever stored
@@ -15,6 +16,39 @@ export interface HeldMessageRow {
   acceptedAt: number;
 }
 
+// Run for every message sent: prepared (see prepared.ts).
+const insertNewMessage = prepared(
+  8,
+  (
+    db,
+    id: string,
+    senderId: string,
+    recipientName: string,
+    recipientId: string | null,
+    sealed: string,
+    keyVersion: number,
+    acceptedAt: number,
+    expiresAt: number,
+  ) =>
+    db
+      .insertInto('messages')
+      .values({
+        id,
+        sender_id: senderId,
+        recipient_name: recipientName,
+        recipient_id: recipientId,
+        sealed,
+        key_version: keyVersion,
+        accepted_at: acceptedAt,
+        expires_at: expiresAt,
+        delivered_at: null,
+        failed_at: null,
+        fail_reason: null,
+      })
+      .onConflict((conflict) => conflict.columns(['sender_id', 'id']).doNothing())
+      .returning('accepted_at'),
+);
+
 /**
  * Stores the message unless the sender already used this id; in both cases returns the time of the first
  * acceptance and whether this call stored it. Racing sends of one id store one row: the primary key
@@ -24,12 +58,19 @@ export async function insertMessage(
   db: Db,
   row: NewMessageRow,
 ): Promise<{ acceptedAt: number; inserted: boolean }> {
-  const inserted = await db
-    .insertInto('messages')
-    .values({ ...row, delivered_at: null, failed_at: null, fail_reason: null })
-    .onConflict((conflict) => conflict.columns(['sender_id', 'id']).doNothing())
-    .returning('accepted_at')
-    .executeTakeFirst();
+  const inserted = (
+    await insertNewMessage(
+      db,
+      row.id,
+      row.sender_id,
+      row.recipient_name,
+      row.recipient_id,
+      row.sealed,
+      row.key_version,
+      row.accepted_at,
+      row.expires_at,
+    )
+  ).rows[0];
   if (inserted) return { acceptedAt: inserted.accepted_at, inserted: true };
   const first = await db
     .selectFrom('messages')
@@ -97,6 +138,32 @@ export type AckOutcome =
   | { outcome: 'already_delivered' }
   | { outcome: 'not_found' };
 
+// Run for every acknowledgement: prepared (see prepared.ts).
+const ackTarget = prepared(3, (db, senderName: string, id: string, recipientId: string) =>
+  db
+    .selectFrom('messages')
+    .innerJoin('identities', 'identities.account_id', 'messages.sender_id')
+    .select([
+      'messages.sender_id as senderId',
+      'messages.recipient_name as recipientName',
+      'messages.delivered_at as deliveredAt',
+      'messages.failed_at as failedAt',
+    ])
+    .where('identities.community_name', '=', senderName)
+    .where('messages.id', '=', id)
+    .where('messages.recipient_id', '=', recipientId),
+);
+
+const markDelivered = prepared(3, (db, now: number, senderId: string, id: string) =>
+  db
+    .updateTable('messages')
+    .set({ delivered_at: now })
+    .where('sender_id', '=', senderId)
+    .where('id', '=', id)
+    .where('delivered_at', 'is', null)
+    .where('failed_at', 'is', null),
+);
+
 /**
  * The recipient acknowledges a message from `senderName`. Sets `delivered_at` once; a second ack is
  * answered alike without a second status. Only the recipient's own, still-held messages qualify: anything
@@ -106,30 +173,11 @@ export async function acknowledgeMessage(
   db: Db,
   ack: { recipientId: string; senderName: string; id: string; now: number },
 ): Promise<AckOutcome> {
-  const row = await db
-    .selectFrom('messages')
-    .innerJoin('identities', 'identities.account_id', 'messages.sender_id')
-    .select([
-      'messages.sender_id as senderId',
-      'messages.recipient_name as recipientName',
-      'messages.delivered_at as deliveredAt',
-      'messages.failed_at as failedAt',
-    ])
-    .where('identities.community_name', '=', ack.senderName)
-    .where('messages.id', '=', ack.id)
-    .where('messages.recipient_id', '=', ack.recipientId)
-    .executeTakeFirst();
+  const row = (await ackTarget(db, ack.senderName, ack.id, ack.recipientId)).rows[0];
   if (!row || row.failedAt !== null) return { outcome: 'not_found' };
   if (row.deliveredAt !== null) return { outcome: 'already_delivered' };
-  const updated = await db
-    .updateTable('messages')
-    .set({ delivered_at: ack.now })
-    .where('sender_id', '=', row.senderId)
-    .where('id', '=', ack.id)
-    .where('delivered_at', 'is', null)
-    .where('failed_at', 'is', null)
-    .executeTakeFirst();
-  if (Number(updated.numUpdatedRows) > 0) {
+  const updated = await markDelivered(db, ack.now, row.senderId, ack.id);
+  if (Number(updated.numAffectedRows ?? 0) > 0) {
     return { outcome: 'delivered', senderId: row.senderId, recipientName: row.recipientName };
   }
   // A racing ack won (or the hold expired meanwhile): read again to answer like the winner would.

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import pg from 'pg';
-import { describe, expect, it } from 'vitest';
-import { openStore, type Store } from './open-store';
+import SQLite from 'better-sqlite3';
+import { describe, expect, it, vi } from 'vitest';
+import { openStore, STATEMENT_CACHE_SIZE, withStatementCache, type Store } from './open-store';
 
 const url = process.env.TEST_DATABASE_URL;
 
@@ -31,5 +32,24 @@ describe.runIf(url)('PostgreSQL schemas', () => {
       for (const schema of schemas) await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
       await admin.end();
     }
+  });
+});
+
+describe('the SQLite statement cache', () => {
+  it('prepares each SQL text once, gives back the same statement, and drops the least recently used', () => {
+    const database = new SQLite(':memory:');
+    const prepare = vi.spyOn(database, 'prepare');
+    const cached = withStatementCache(database);
+
+    const first = cached.prepare('select 1 as one');
+    expect(cached.prepare('select 1 as one')).toBe(first);
+    expect(first.all([])).toEqual([{ one: 1 }]);
+    expect(prepare).toHaveBeenCalledTimes(1);
+
+    for (let n = 0; n < STATEMENT_CACHE_SIZE; n++) cached.prepare(`select ${n + 2} as n`);
+    // 'select 1' was the least recently used when the cache filled: prepared again.
+    cached.prepare('select 1 as one');
+    expect(prepare).toHaveBeenCalledTimes(STATEMENT_CACHE_SIZE + 2);
+    database.close();
   });
 });

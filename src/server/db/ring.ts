@@ -1,4 +1,5 @@
 import type { ExpressionBuilder } from 'kysely';
+import { prepared } from './prepared';
 import type { Database, Db } from './schema';
 
 // The Ring of Trust's data (DESIGN §1.4, §5): terms, invites addressed to names, mutual membership and the
@@ -441,26 +442,32 @@ export async function mayWrite(
   toName: string,
   now: number,
 ): Promise<string | null> {
+  const row = (await writableRecipient(db, from.id, from.name, toName, now)).rows[0];
+  return row?.accountId ?? null;
+}
+
+// Run for every message sent: prepared (see prepared.ts).
+const writableRecipient = prepared(4, (db, fromId: string, fromName: string, toName: string, now: number) => {
   const pending = pendingInvite(now);
-  const row = await db
+  return db
     .selectFrom('identities')
     .select('identities.account_id as accountId')
     .where('identities.community_name', '=', toName)
-    .where('identities.account_id', '!=', from.id)
+    .where('identities.account_id', '!=', fromId)
     .where((eb) =>
       eb.or([
         eb.exists(
           eb
             .selectFrom('ring_members')
             .select('ring_members.member_id')
-            .where('ring_members.owner_id', '=', from.id)
+            .where('ring_members.owner_id', '=', fromId)
             .whereRef('ring_members.member_id', '=', 'identities.account_id'),
         ),
         eb.exists(
           eb
             .selectFrom('invites')
             .select('invites.id')
-            .where('invites.from_account_id', '=', from.id)
+            .where('invites.from_account_id', '=', fromId)
             .where('invites.to_name', '=', toName)
             .where(pending),
         ),
@@ -469,11 +476,10 @@ export async function mayWrite(
             .selectFrom('invites')
             .select('invites.id')
             .whereRef('invites.from_account_id', '=', 'identities.account_id')
-            .where('invites.to_name', '=', from.name)
+            .where('invites.to_name', '=', fromName)
             .where(pending),
         ),
       ]),
     )
-    .executeTakeFirst();
-  return row?.accountId ?? null;
-}
+    .limit(1);
+});

@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { prepared } from './prepared';
 import type { Db } from './schema';
 
 export interface SessionAccount {
@@ -34,9 +35,9 @@ export async function createSession(db: Db, accountId: string, now: number, ttlM
   return token;
 }
 
-export async function findSession(db: Db, token: string, now: number): Promise<SessionRecord | null> {
-  const key = sessionKey(token);
-  const row = await db
+// Every request with a session cookie runs this one.
+const sessionByKey = prepared(2, (db, key: string, now: number) =>
+  db
     .selectFrom('sessions')
     .innerJoin('accounts', 'accounts.id', 'sessions.account_id')
     .select([
@@ -47,8 +48,12 @@ export async function findSession(db: Db, token: string, now: number): Promise<S
       'sessions.expires_at as expiresAt',
     ])
     .where('sessions.token_hash', '=', key)
-    .where('sessions.expires_at', '>', now)
-    .executeTakeFirst();
+    .where('sessions.expires_at', '>', now),
+);
+
+export async function findSession(db: Db, token: string, now: number): Promise<SessionRecord | null> {
+  const key = sessionKey(token);
+  const row = (await sessionByKey(db, key, now)).rows[0];
   if (!row) return null;
   const { expiresAt, ...account } = row;
   return { account, key, expiresAt };

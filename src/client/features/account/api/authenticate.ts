@@ -1,5 +1,4 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { deriveAccountKeys, encodedAccountSalt } from '../../../../shared/crypto/account-keys';
 import {
   accountResponseSchema,
   kdfResponseSchema,
@@ -27,8 +26,13 @@ export class UnexpectedSaltError extends Error {
   }
 }
 
+// Loaded when a form is sent, not with the first page: the sign-in page's own bytes stay small, and the
+// chunk is long in the cache by the time someone has typed a password.
+const accountKeys = () => import('../../../../shared/crypto/account-keys');
+
 /** The iteration count of `kdf`, once its salt is the one this browser would make for `name`. */
-export function checkedIterations(name: string, kdf: KdfParams): number {
+export async function checkedIterations(name: string, kdf: KdfParams): Promise<number> {
+  const { encodedAccountSalt } = await accountKeys();
   if (kdf.salt !== encodedAccountSalt(name)) throw new UnexpectedSaltError();
   return kdf.iterations;
 }
@@ -54,6 +58,7 @@ export function useAuthenticate(mode: 'sign-in' | 'create-account') {
         mode === 'sign-in'
           ? await signInIterations(name)
           : (await queryClient.ensureQueryData(configQueryOptions)).kdf.iterations;
+      const { deriveAccountKeys } = await accountKeys();
       const { authKey, wrapKey } = await deriveAccountKeys(crypto, name, password, iterations);
       const body: Credentials | CreateAccountRequest =
         mode === 'sign-in' ? { name, authKey } : { name, authKey, kdfIterations: iterations };

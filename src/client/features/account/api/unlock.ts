@@ -24,7 +24,7 @@ export class WrongPasswordError extends Error {
  */
 async function wrapKeyFromBackup(account: Account, identity: Identity, password: string): Promise<CryptoKey> {
   // The same refusal as at sign-in: derive only with a salt this browser would make itself.
-  const iterations = checkedIterations(account.name, account.kdf);
+  const iterations = await checkedIterations(account.name, account.kdf);
   const { wrapKey } = await deriveAccountKeys(crypto, account.name, password, iterations);
   try {
     await cryptoWorker.call('checkBackup', {

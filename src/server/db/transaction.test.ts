@@ -1,0 +1,130 @@
+import { randomBytes } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import type { ServerEvent } from '../../shared/protocol/events';
+import { manualClock } from '../clock';
+import { memoryLogger } from '../log';
+import { inProcessEventBus } from '../push/event-bus';
+import { storeTargets, useTestStore } from '../testing/test-app';
+import { findAccountById, insertAccount } from './accounts';
+import { latestEventSeq } from './events';
+import { groupCommitStats, transact } from './transaction';
+
+const event: ServerEvent = { type: 'ring.updated' };
+
+function account(id: string) {
+  return { id, name: id, authHash: 'x', kdfIterations: 600_000, createdAt: 0 };
+}
+
+describe.each(storeTargets())('group commit on $kind', (target) => {
+  const store = useTestStore(target);
+
+  function publisher() {
+    const bus = inProcessEventBus(memoryLogger().log);
+    const published: string[] = [];
+    return { publisher: { bus, clock: manualClock() }, bus, published };
+  }
+
+  it('commits writes that arrive together in fewer transactions than writes, each one whole', async () => {
+    const { publisher: pub, bus, published } = publisher();
+    const ids = Array.from({ length: 40 }, () => `u-${randomBytes(6).toString('hex')}`);
+    for (const id of ids) bus.subscribe(id, () => published.push(id));
+    const before = groupCommitStats(store().db);
+
+    await Promise.all(
+      ids.map((id) =>
+        transact(store().db, pub, async (trx, events) => {
+          await insertAccount(trx, account(id));
+          events.emit(id, event);
+        }),
+      ),
+    );
+
+    const after = groupCommitStats(store().db);
+    expect(after.writes - before.writes).toBe(40);
+    // One burst, so a handful of commits at most, not forty.
+    expect(after.batches - before.batches).toBeLessThanOrEqual(3);
+    expect(after.largest).toBeGreaterThan(1);
+    for (const id of ids) expect(await findAccountById(store().db, id)).not.toBeNull();
+    expect(published.sort()).toEqual([...ids].sort());
+  });
+
+  it('numbers one account’s events in the order they are pushed, whatever batch or lane they commit in', async () => {
+    const { publisher: pub, bus } = publisher();
+    const id = `u-${randomBytes(6).toString('hex')}`;
+    await insertAccount(store().db, account(id));
+    const seqs: number[] = [];
+    bus.subscribe(id, (_event, seq) => seqs.push(seq));
+
+    // Three waves, so later writes queue while earlier batches are still committing.
+    for (let wave = 0; wave < 3; wave++) {
+      await Promise.all([
+        ...Array.from({ length: 30 }, () =>
+          transact(store().db, pub, (_trx, events) => {
+            events.emit(id, event);
+            return Promise.resolve();
+          }),
+        ),
+        new Promise((resolve) => setImmediate(resolve)),
+      ]);
+    }
+
+    expect(seqs).toHaveLength(90);
+    expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+    expect(new Set(seqs).size).toBe(90);
+  });
+
+  it('rolls back a write that throws on its own: the others in its batch commit and are told', async () => {
+    const { publisher: pub, bus, published } = publisher();
+    const ids = Array.from({ length: 5 }, () => `u-${randomBytes(6).toString('hex')}`);
+    for (const id of ids) bus.subscribe(id, () => published.push(id));
+    const failing = ids[2] ?? '';
+
+    const results = await Promise.allSettled(
+      ids.map((id) =>
+        transact(store().db, pub, async (trx, events) => {
+          await insertAccount(trx, account(id));
+          events.emit(id, event);
+          if (id === failing) throw new Error('this write fails');
+          return id;
+        }),
+      ),
+    );
+
+    expect(results.map((result) => result.status)).toEqual([
+      'fulfilled',
+      'fulfilled',
+      'rejected',
+      'fulfilled',
+      'fulfilled',
+    ]);
+    expect(await findAccountById(store().db, failing)).toBeNull();
+    // Neither pushed nor left in the log it would be replayed from.
+    expect(published).not.toContain(failing);
+    expect(await latestEventSeq(store().db, failing)).toBe(0);
+    for (const id of ids.filter((id) => id !== failing)) {
+      expect(await findAccountById(store().db, id)).not.toBeNull();
+      expect(await latestEventSeq(store().db, id)).toBeGreaterThan(0);
+    }
+  });
+
+  it('answers a write that broke a constraint with its own error, after its neighbours', async () => {
+    const { publisher: pub } = publisher();
+    const id = `u-${randomBytes(6).toString('hex')}`;
+    const other = `u-${randomBytes(6).toString('hex')}`;
+    await insertAccount(store().db, account(id));
+
+    const [duplicate, fine] = await Promise.allSettled([
+      // The same primary key again: a database error inside the batch, not a thrown JS error.
+      transact(store().db, pub, (trx) => trx.insertInto('accounts').values(accountRow(id)).execute()),
+      transact(store().db, pub, (trx) => insertAccount(trx, account(other))),
+    ]);
+
+    expect(duplicate.status).toBe('rejected');
+    expect(fine.status).toBe('fulfilled');
+    expect(await findAccountById(store().db, other)).not.toBeNull();
+  });
+});
+
+function accountRow(id: string) {
+  return { id, name: `${id}-again`, auth_hash: 'x', kdf_iterations: 600_000, created_at: 0 };
+}
