@@ -1,12 +1,29 @@
 import { webCryptoEnv } from '../../src/shared/crypto/crypto-env';
-import { openEnvelope, sealEnvelope, type SealEnvelopeInput } from '../../src/shared/crypto/envelope-v1';
+import { fromBase64Url } from '../../src/shared/crypto/encoding';
+import {
+  envelopeSignedBytes,
+  openEnvelope,
+  sealEnvelope,
+  type SealEnvelopeInput,
+} from '../../src/shared/crypto/envelope-v1';
 import { fingerprintSpki } from '../../src/shared/crypto/fingerprint';
 import { generateWithWebCrypto } from '../../src/shared/crypto/rsa-keygen';
-import { importRsaPrivateKeys, importRsaPublicKeys } from '../../src/shared/crypto/webcrypto-keys';
+import {
+  importRsaPrivateKeys,
+  importRsaPublicKeys,
+  OAEP_PARAMS,
+  PSS_PARAMS,
+} from '../../src/shared/crypto/webcrypto-keys';
 import { countCharacters, messageTextProblem, utf8Length } from '../../src/shared/message-text';
 import { rules } from '../../src/shared/rules';
 import * as openpgp from 'openpgp';
-import type { EnvelopeBenchBits, EnvelopeJob, EnvelopeJobResult, OpenPgpPeer } from './envelope-protocol';
+import type {
+  EnvelopeBenchBits,
+  EnvelopeJob,
+  EnvelopeJobResult,
+  EnvelopePrimitive,
+  OpenPgpPeer,
+} from './envelope-protocol';
 
 // Seals and opens envelope v1 in a real module worker with keys as the app's crypto worker holds them:
 // a PKCS#8 made here by WebCrypto, imported non-extractable once for RSA-PSS signing and once for
@@ -157,10 +174,48 @@ async function runJob(job: EnvelopeJob): Promise<EnvelopeJobResult> {
       verified = verified && opened.text === text && opened.id === envelope.id;
     }
     result.verified = verified;
+    result.primitivesMs = await timePrimitives(
+      job,
+      sender,
+      recipient,
+      await sealEnvelope(env, { ...sealInput, ts: 0 }),
+    );
   } catch (error) {
     result.error = String(error);
   }
   return result;
+}
+
+/** Each WebCrypto call an envelope's critical path makes, alone, on the same keys and bytes. */
+async function timePrimitives(
+  job: EnvelopeJob,
+  sender: Party,
+  recipient: Party,
+  envelope: Awaited<ReturnType<typeof sealEnvelope>>,
+): Promise<Record<EnvelopePrimitive, number[]>> {
+  const { subtle } = crypto;
+  const signed = envelopeSignedBytes(envelope);
+  const signature = fromBase64Url(envelope.sig);
+  const wrapped = fromBase64Url(envelope.wk.to);
+  const small = new Uint8Array(32);
+  const calls: Record<EnvelopePrimitive, () => Promise<unknown>> = {
+    sign: () => subtle.sign(PSS_PARAMS, sender.signKey, signed),
+    verify: () => subtle.verify(PSS_PARAMS, sender.verifyKey, signature, signed),
+    unwrap: () =>
+      subtle.unwrapKey('raw', wrapped, recipient.decryptKey, OAEP_PARAMS, { name: 'AES-GCM' }, false, [
+        'decrypt',
+      ]),
+    hop: () => subtle.digest('SHA-256', small),
+  };
+  const times = { sign: [], verify: [], unwrap: [], hop: [] } as Record<EnvelopePrimitive, number[]>;
+  for (let run = 0; run < job.warmup + job.runs; run++) {
+    for (const [name, call] of Object.entries(calls) as [EnvelopePrimitive, () => Promise<unknown>][]) {
+      const started = performance.now();
+      await call();
+      if (run >= job.warmup) times[name].push(performance.now() - started);
+    }
+  }
+  return times;
 }
 
 addEventListener('message', (event: MessageEvent<EnvelopeJob>) => {

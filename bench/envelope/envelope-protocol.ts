@@ -28,8 +28,21 @@ export interface EnvelopeJobResult {
   crossOriginIsolated: boolean;
   /** Every envelope (warm-up included) opened to the text sealed, and every private key was non-extractable. */
   verified: boolean;
+  /**
+   * Envelope v1 jobs: single WebCrypto calls on the same keys, each timed alone, one entry per run; the
+   * floor that sealing and opening stand on (bench/README.md, "the crypto path").
+   */
+  primitivesMs?: Record<EnvelopePrimitive, number[]>;
   error?: string;
 }
+
+/**
+ * sign: RSA-PSS-SHA-256 over the envelope's signed bytes (the one private-key operation of a seal);
+ * verify: its check; unwrap: RSA-OAEP unwrap of the message key (the private-key operation of an open);
+ * hop: SHA-256 of 32 bytes, what any one WebCrypto call costs before it does any work.
+ */
+export const ENVELOPE_PRIMITIVES = ['sign', 'verify', 'unwrap', 'hop'] as const;
+export type EnvelopePrimitive = (typeof ENVELOPE_PRIMITIVES)[number];
 
 export interface LongTaskSummary {
   count: number;

@@ -68,6 +68,8 @@ describe('messageTextProblem', () => {
     expect(messageTextProblem('hello \u{1F30D}')).toBeNull();
     expect(messageTextProblem('x'.repeat(rules.messageMaxChars))).toBeNull();
     expect(messageTextProblem('\u{1F600}'.repeat(rules.messageMaxChars))).toBeNull();
+    // More code points than the limit, each character a letter and its combining accent.
+    expect(messageTextProblem('e\u0301'.repeat(rules.messageMaxChars))).toBeNull();
     const maxBytes = FAMILY.repeat(40) + 'x'.repeat(22);
     expect(utf8Length(maxBytes)).toBe(rules.messageMaxUtf8Bytes);
     expect(messageTextProblem(maxBytes)).toBeNull();
@@ -80,6 +82,8 @@ describe('messageTextProblem', () => {
 
   it('refuses 161 characters, whatever they are made of', () => {
     expect(messageTextProblem('x'.repeat(161))).toBe('Use at most 160 characters.');
+    expect(messageTextProblem('e\u0301'.repeat(161))).toBe('Use at most 160 characters.');
+    expect(messageTextProblem('\u{1F600}'.repeat(161))).toBe('Use at most 160 characters.');
     expect(messageTextProblem('\u{1F1EB}\u{1F1F7}'.repeat(161))).toBe('Use at most 160 characters.');
   });
 

@@ -57,6 +57,21 @@ export function hasForbiddenCharacter(text: string): boolean {
   return false;
 }
 
+/**
+ * Whether `text` has at most `max` code points: a character is at least one, so such a text is within
+ * the limit without segmenting it, which costs more than all the rest of sealing but the RSA signature.
+ */
+function fitsWithoutSegmenting(text: string, max: number): boolean {
+  if (text.length <= max) return true;
+  let codePoints = 0;
+  for (let i = 0; i < text.length; i++) {
+    // A surrogate pair is one code point.
+    if ((text.codePointAt(i) ?? 0) > 0xffff) i++;
+    if (++codePoints > max) return false;
+  }
+  return true;
+}
+
 const numbers = new Intl.NumberFormat('en');
 
 /**
@@ -69,7 +84,7 @@ export function messageTextProblem(text: string): string | null {
   if (hasForbiddenCharacter(text)) {
     return 'Use text only: this message contains a control character that cannot be sent.';
   }
-  if (countCharacters(text) > rules.messageMaxChars) {
+  if (!fitsWithoutSegmenting(text, rules.messageMaxChars) && countCharacters(text) > rules.messageMaxChars) {
     return `Use at most ${rules.messageMaxChars} characters.`;
   }
   const bytes = utf8Length(text);

@@ -7,17 +7,73 @@ import { isUnread, type MessageRecord, type SentStatus } from './message-record'
 
 export { isUnread, type MessageRecord, type SentStatus } from './message-record';
 
-const listeners = new Set<() => void>();
-// Other tabs of this browser hear of changes too, so a message received in one shows in all.
-const channel = typeof BroadcastChannel === 'function' ? new BroadcastChannel('ringpost-messages') : null;
-channel?.addEventListener('message', () => notify(false));
+/**
+ * What a write changed, for the lists kept in memory (lib/stored-messages.ts): these records as they now
+ * stand, or, after a write of many or a deletion, that the account's list must be read again.
+ */
+export type MessageChange =
+  | { accountName: string; records: readonly MessageRecord[] }
+  /** accountName null: every account's (a tab of an older version said only that something changed). */
+  | { accountName: string | null; reread: true };
 
-function notify(broadcast = true): void {
-  for (const listener of listeners) listener();
-  if (broadcast) channel?.postMessage('changed');
+const listeners = new Set<(change: MessageChange) => void>();
+// Other tabs of this browser hear of changes too, so a message received in one shows in all. They are told
+// only which records changed and read them from IndexedDB, which holds the latest whichever tab wrote
+// last; a record sent along could arrive after a newer local write and undo it on screen. Only this
+// origin's pages can post here; a message of another shape (an older tab's) asks every list to be read
+// again.
+const channel = typeof BroadcastChannel === 'function' ? new BroadcastChannel('ringpost-messages') : null;
+let fromOtherTabs = Promise.resolve();
+channel?.addEventListener('message', (event: MessageEvent<unknown>) => {
+  const told = broadcastFrom(event.data);
+  // One after another, so the lists hear of the changes in the order they were made.
+  fromOtherTabs = fromOtherTabs
+    .then(async () => {
+      notify(
+        'ids' in told
+          ? { accountName: told.accountName, records: await getMessages(told.accountName, told.ids) }
+          : told,
+        false,
+      );
+    })
+    .catch(() => notify({ accountName: null, reread: true }, false));
+});
+
+type Broadcast = { accountName: string; ids: string[] } | Extract<MessageChange, { reread: true }>;
+
+function broadcastFrom(data: unknown): Broadcast {
+  const { accountName, ids, reread } = (typeof data === 'object' && data !== null ? data : {}) as {
+    accountName?: unknown;
+    ids?: unknown;
+    reread?: unknown;
+  };
+  if (typeof accountName !== 'string') return { accountName: null, reread: true };
+  if (reread !== true && Array.isArray(ids) && ids.every((id) => typeof id === 'string')) {
+    return { accountName, ids };
+  }
+  return { accountName, reread: true };
 }
 
-export function subscribeMessages(listener: () => void): () => void {
+function notify(change: MessageChange, broadcast = true): void {
+  for (const listener of listeners) listener(change);
+  if (!broadcast || !channel) return;
+  const told: Broadcast =
+    'records' in change
+      ? { accountName: change.accountName, ids: change.records.map((record) => record.id) }
+      : change;
+  channel.postMessage(told);
+}
+
+/** The account's records with these ids, those that are there. */
+async function getMessages(accountName: string, ids: readonly string[]): Promise<MessageRecord[]> {
+  const db = await ringpostDb();
+  const tx = db.transaction('messages', 'readonly');
+  const records = await Promise.all(ids.map((id) => tx.store.get([accountName, id])));
+  await tx.done;
+  return records.filter((record) => record !== undefined);
+}
+
+export function subscribeMessages(listener: (change: MessageChange) => void): () => void {
   listeners.add(listener);
   return () => listeners.delete(listener);
 }
@@ -35,7 +91,7 @@ export async function addMessage(record: MessageRecord): Promise<boolean> {
   const existing = await tx.store.get([record.accountName, record.id]);
   if (!existing) await tx.store.put(record);
   await tx.done;
-  if (!existing) notify();
+  if (!existing) notify({ accountName: record.accountName, records: [record] });
   return !existing;
 }
 
@@ -60,7 +116,7 @@ async function updateRecord(
   const next = record ? change(record) : null;
   if (next) await tx.store.put(next);
   await tx.done;
-  if (next) notify();
+  if (next) notify({ accountName, records: [next] });
   return next !== null;
 }
 
@@ -117,7 +173,7 @@ export async function purgeExpired(
     }
   }
   await tx.done;
-  if (changed > 0) notify();
+  if (changed > 0) notify({ accountName, reread: true });
   return changed;
 }
 
@@ -168,6 +224,6 @@ export async function mergeHistory(accountName: string, incoming: readonly Messa
     }
   }
   await tx.done;
-  if (changed > 0) notify();
+  if (changed > 0) notify({ accountName, reread: true });
   return changed;
 }

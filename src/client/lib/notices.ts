@@ -26,10 +26,21 @@ export function raiseNotice(text: string): void {
   emit();
 }
 
-/** A quiet toast, e.g. "New message from alice." Never message text. */
+/** At most this many pieces of news at once: a burst of messages must not bury the page under them. */
+export const NEWS_SHOWN = 3;
+
+/**
+ * A quiet toast, e.g. "New message from alice." Never message text. The same news again replaces the
+ * one showing (ten messages from alice make one line, not ten), and only the newest few stay.
+ */
 export function raiseNews(text: string): void {
   const id = nextId++;
-  notices = [...notices, { id, text, kind: 'news' }];
+  const kept = notices.filter((notice) => notice.kind !== 'news' || notice.text !== text);
+  const news = kept.filter((notice) => notice.kind === 'news');
+  const dropped = new Set(
+    news.slice(0, Math.max(0, news.length - (NEWS_SHOWN - 1))).map((notice) => notice.id),
+  );
+  notices = [...kept.filter((notice) => !dropped.has(notice.id)), { id, text, kind: 'news' }];
   emit();
   setTimeout(() => dismissNotice(id), NEWS_MS);
 }
@@ -44,6 +55,11 @@ function subscribe(listener: () => void) {
   return () => listeners.delete(listener);
 }
 
+/** What is showing now, oldest first. */
+export function currentNotices(): readonly Notice[] {
+  return notices;
+}
+
 export function useNotices(): readonly Notice[] {
-  return useSyncExternalStore(subscribe, () => notices);
+  return useSyncExternalStore(subscribe, currentNotices);
 }

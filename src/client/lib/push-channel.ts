@@ -41,10 +41,36 @@ async function signedBySender(queryClient: QueryClient, incoming: IncomingMessag
   if (!sender) return false;
   const publicKey =
     sender.publicKey ?? (await queryClient.fetchQuery(directoryKeyQueryOptions(from))).publicKey;
+  const key = await senderKey(publicKey);
+  if (key.fingerprint !== incoming.envelope.kid.from) return false;
+  return verifyEnvelopeSignature(crypto, incoming.envelope, key.verifyKey);
+}
+
+const SENDER_KEYS_KEPT = 64;
+const senderKeys = new Map<string, Promise<{ fingerprint: string; verifyKey: CryptoKey }>>();
+
+/**
+ * A sender's fingerprint and imported verify key, made once per public key rather than once per message:
+ * both depend only on the key, and a conversation brings the same one again and again. Keyed by the
+ * key itself, so a changed key is a new entry and never meets the old one's fingerprint.
+ */
+function senderKey(publicKey: string): Promise<{ fingerprint: string; verifyKey: CryptoKey }> {
+  const known = senderKeys.get(publicKey);
+  if (known) return known;
   const spki = fromBase64Url(publicKey);
-  if ((await fingerprintSpki(crypto, spki)) !== incoming.envelope.kid.from) return false;
-  const { verifyKey } = await importRsaPublicKeys(crypto, spki);
-  return verifyEnvelopeSignature(crypto, incoming.envelope, verifyKey);
+  const made = Promise.all([fingerprintSpki(crypto, spki), importRsaPublicKeys(crypto, spki)]).then(
+    ([fingerprint, { verifyKey }]) => ({ fingerprint, verifyKey }),
+  );
+  // A key that failed to import is not kept, so the next message tries again.
+  made.catch(() => {
+    if (senderKeys.get(publicKey) === made) senderKeys.delete(publicKey);
+  });
+  senderKeys.set(publicKey, made);
+  if (senderKeys.size > SENDER_KEYS_KEPT) {
+    const oldest = senderKeys.keys().next().value;
+    if (oldest !== undefined) senderKeys.delete(oldest);
+  }
+  return made;
 }
 
 async function receive(deps: PushChannelDeps, incoming: IncomingMessage): Promise<void> {

@@ -6,7 +6,7 @@ import { memoryLogger } from '../log';
 import { inProcessEventBus } from '../push/event-bus';
 import { storeTargets, useTestStore } from '../testing/test-app';
 import { findAccountById, insertAccount } from './accounts';
-import { latestEventSeq } from './events';
+import { appendEvents, latestEventSeq, listEventsAfter } from './events';
 import { groupCommitStats, transact } from './transaction';
 
 const event: ServerEvent = { type: 'ring.updated' };
@@ -71,6 +71,38 @@ describe.each(storeTargets())('group commit on $kind', (target) => {
     expect(seqs).toHaveLength(90);
     expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
     expect(new Set(seqs).size).toBe(90);
+  });
+
+  it('appends many events for several accounts in two statements per 500, numbered in the order given', async () => {
+    const ids = Array.from({ length: 3 }, () => `u-${randomBytes(6).toString('hex')}`).sort();
+    for (const id of ids) await insertAccount(store().db, account(id));
+    // More than one statement's worth, sorted by account as transact gives them.
+    const appends = ids.flatMap((id) =>
+      Array.from({ length: 400 }, (_, n) => ({
+        accountId: id,
+        event: { type: 'ring.updated', payload: `${id}:${n}` },
+        now: 1_000 + n,
+      })),
+    );
+    const seqs = await store()
+      .db.transaction()
+      .execute((trx) => appendEvents(trx, appends));
+
+    expect(seqs).toHaveLength(1_200);
+    expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+    for (const id of ids) {
+      const logged = await listEventsAfter(store().db, id, 0, 1_000);
+      expect(logged.map((row) => row.payload)).toEqual(Array.from({ length: 400 }, (_, n) => `${id}:${n}`));
+      // Each number handed back is the one the log holds for that event.
+      const given = appends.flatMap((append, index) => (append.accountId === id ? [seqs[index]] : []));
+      expect(logged.map((row) => row.seq)).toEqual(given);
+      const head = await store()
+        .db.selectFrom('event_heads')
+        .select('appended_at')
+        .where('account_id', '=', id)
+        .executeTakeFirst();
+      expect(Number(head?.appended_at)).toBe(1_399);
+    }
   });
 
   it('rolls back a write that throws on its own: the others in its batch commit and are told', async () => {

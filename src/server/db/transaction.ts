@@ -2,7 +2,7 @@ import { PostgresAdapter } from 'kysely';
 import type { ServerEvent } from '../../shared/protocol/events';
 import type { Clock } from '../clock';
 import type { EventBus } from '../push/event-bus';
-import { appendEvent } from './events';
+import { appendEvents } from './events';
 import type { Db } from './schema';
 
 export interface PendingEvents {
@@ -119,15 +119,23 @@ class GroupCommit {
           });
           done.push({ value, logged: [] });
         }
-        // The log's appends last, in account order: each locks its account's head row (see appendEvent),
+        // The log's appends last, in account order: each locks its account's head row (see appendEvents),
         // and batches committing side by side then take those locks in one order, never in a cycle. The
         // sort is stable, so one account's events keep the order they were emitted in.
         appends.sort((a, b) => (a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0));
-        for (const { job, userId, event } of appends) {
-          const now = jobs[job]?.publisher.clock.now() ?? Date.now();
-          const seq = await appendEvent(trx, userId, loggedForm(event), now);
+        const seqs = await appendEvents(
+          trx,
+          appends.map(({ job, userId, event }) => ({
+            accountId: userId,
+            event: loggedForm(event),
+            now: jobs[job]?.publisher.clock.now() ?? Date.now(),
+          })),
+        );
+        appends.forEach(({ job, userId, event }, index) => {
+          const seq = seqs[index];
+          if (seq === undefined) throw new Error('The event log numbered too few events.');
           done[job]?.logged.push([userId, event, seq]);
-        }
+        });
         return done;
       });
       return { ok: true, outcomes };

@@ -11,9 +11,35 @@ export function fromUtf8(bytes: Uint8Array): string {
   return utf8Decoder.decode(bytes);
 }
 
+// Browsers now have base64 built in (Uint8Array.fromBase64 and toBase64: Chromium 140, Firefox 133,
+// Safari 18.2); Node 20 does not. Every envelope is decoded and encoded field by field on each seal and
+// open, and in the worker the built-in is many times faster than the loop, so it is used where it exists.
+// Both refuse the same inputs; encoding.test.ts holds the loop to that and the browser tests the built-in.
+interface NativeBase64 {
+  fromBase64?: (
+    text: string,
+    options: { alphabet: 'base64url'; lastChunkHandling: 'strict' },
+  ) => Uint8Array<ArrayBuffer>;
+}
+interface NativeBytes {
+  toBase64?: (options: { alphabet: 'base64url'; omitPadding: true }) => string;
+}
+const nativeFromBase64 = (Uint8Array as unknown as NativeBase64).fromBase64;
+const nativeToBase64 = (Uint8Array.prototype as unknown as NativeBytes).toBase64;
+
 export function toBase64Url(bytes: Uint8Array): string {
+  if (nativeToBase64) return nativeToBase64.call(bytes, { alphabet: 'base64url', omitPadding: true });
+  return toBase64UrlLoop(bytes);
+}
+
+/** The portable form of toBase64Url, for engines without the built-in. */
+export function toBase64UrlLoop(bytes: Uint8Array): string {
   let binary = '';
-  for (const byte of bytes) binary += String.fromCharCode(byte);
+  // A slice of bytes per call: about three times faster than a character at a time, and small enough that
+  // the arguments never overflow the stack. apply takes the typed array as it is (spreading it is slower).
+  for (let start = 0; start < bytes.length; start += 0x2000) {
+    binary += String.fromCharCode.apply(null, bytes.subarray(start, start + 0x2000) as unknown as number[]);
+  }
   return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 }
 
@@ -24,11 +50,29 @@ export function fromBase64Url(text: string): Uint8Array<ArrayBuffer> {
   if (!BASE64URL.test(text) || text.length % 4 === 1) {
     throw new Error('not base64url');
   }
+  if (!nativeFromBase64) return fromBase64UrlLoop(text);
+  // 'strict' wants the padding and refuses a last chunk whose unused bits are not zero: with the padding
+  // put back, that is exactly "canonical". The test above already refused whitespace, which it would skip.
+  try {
+    return nativeFromBase64(text + '='.repeat((4 - (text.length % 4)) % 4), {
+      alphabet: 'base64url',
+      lastChunkHandling: 'strict',
+    });
+  } catch {
+    throw new Error('not canonical base64url');
+  }
+}
+
+/** The portable form of fromBase64Url, for engines without the built-in. */
+export function fromBase64UrlLoop(text: string): Uint8Array<ArrayBuffer> {
+  if (!BASE64URL.test(text) || text.length % 4 === 1) {
+    throw new Error('not base64url');
+  }
   const padded = text.replace(/-/g, '+').replace(/_/g, '/') + '='.repeat((4 - (text.length % 4)) % 4);
   const binary = atob(padded);
   const bytes = new Uint8Array(binary.length);
   for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-  if (toBase64Url(bytes) !== text) throw new Error('not canonical base64url');
+  if (toBase64UrlLoop(bytes) !== text) throw new Error('not canonical base64url');
   return bytes;
 }
 

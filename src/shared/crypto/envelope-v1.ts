@@ -100,14 +100,27 @@ export function envelopeAdditionalData(header: EnvelopeHeader): Uint8Array<Array
 
 /** What the sender signs: the canonical encoding of every field but `sig`, in the order of the format. */
 export function envelopeSignedBytes(envelope: Omit<EnvelopeV1, 'sig'>): Uint8Array<ArrayBuffer> {
+  return signedBytesOf(envelope, {
+    iv: fromBase64Url(envelope.iv),
+    ct: fromBase64Url(envelope.ct),
+    wkTo: fromBase64Url(envelope.wk.to),
+    wkFrom: fromBase64Url(envelope.wk.from),
+  });
+}
+
+/** The same bytes from the binary fields as bytes: the sealer has them, and need not decode its own output. */
+function signedBytesOf(
+  envelope: EnvelopeHeader & Pick<EnvelopeV1, 'kid'>,
+  binary: { iv: Uint8Array; ct: Uint8Array; wkTo: Uint8Array; wkFrom: Uint8Array },
+): Uint8Array<ArrayBuffer> {
   return canonicalEncoding(SIGNED_LABEL, [
     ...headerFields(envelope),
     hexBytes(envelope.kid.from),
     hexBytes(envelope.kid.to),
-    fromBase64Url(envelope.iv),
-    fromBase64Url(envelope.ct),
-    fromBase64Url(envelope.wk.to),
-    fromBase64Url(envelope.wk.from),
+    binary.iv,
+    binary.ct,
+    binary.wkTo,
+    binary.wkFrom,
   ]);
 }
 
@@ -290,16 +303,34 @@ export async function sealEnvelope(
       subtle.encrypt(OAEP_PARAMS, input.recipientPublicKey, rawKey),
       subtle.encrypt(OAEP_PARAMS, input.senderPublicKey, rawKey),
     ]);
-    const unsigned: Omit<EnvelopeV1, 'sig'> = {
-      ...header,
-      kid: { from: input.senderFingerprint, to: input.recipientFingerprint },
-      iv: toBase64Url(iv),
-      ct: toBase64Url(new Uint8Array(ct)),
-      wk: { to: toBase64Url(new Uint8Array(wkTo)), from: toBase64Url(new Uint8Array(wkFrom)) },
+    const kid = { from: input.senderFingerprint, to: input.recipientFingerprint };
+    const binary = {
+      iv,
+      ct: new Uint8Array(ct),
+      wkTo: new Uint8Array(wkTo),
+      wkFrom: new Uint8Array(wkFrom),
     };
-    const sig = await subtle.sign(PSS_PARAMS, input.senderSignKey, envelopeSignedBytes(unsigned));
-    // Parsed before it leaves, so a key of a size v1 does not allow fails here and not at the reader.
-    return parseEnvelope({ ...unsigned, sig: toBase64Url(new Uint8Array(sig)) });
+    const sig = new Uint8Array(
+      await subtle.sign(PSS_PARAMS, input.senderSignKey, signedBytesOf({ ...header, kid }, binary)),
+    );
+    // The header, key ids, IV and ciphertext are checked or fixed in size above; what is left are the
+    // three RSA outputs, whose size follows the keys. A key of a size v1 does not allow fails here, as
+    // parseEnvelope would fail it at the reader.
+    const isRsaBlock = (bytes: Uint8Array) => RSA_BLOCK_BYTES.includes(bytes.length);
+    if (!isRsaBlock(binary.wkTo) || !isRsaBlock(binary.wkFrom) || !isRsaBlock(sig)) {
+      throw new CryptoError(
+        'envelope_malformed',
+        'An RSA key of a size envelope v1 does not allow was used.',
+      );
+    }
+    return {
+      ...header,
+      kid,
+      iv: toBase64Url(iv),
+      ct: toBase64Url(binary.ct),
+      wk: { to: toBase64Url(binary.wkTo), from: toBase64Url(binary.wkFrom) },
+      sig: toBase64Url(sig),
+    };
   } finally {
     // The text and the message key are secrets; drop this copy of them as soon as they are used.
     rawKey.fill(0);
