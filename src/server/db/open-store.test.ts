@@ -1,5 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sql } from 'kysely';
 import pg from 'pg';
 import SQLite from 'better-sqlite3';
 import { describe, expect, it, vi } from 'vitest';
@@ -31,6 +34,25 @@ describe.runIf(url)('PostgreSQL schemas', () => {
       for (const store of stores) await store.close();
       for (const schema of schemas) await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
       await admin.end();
+    }
+  });
+});
+
+describe('the SQLite store', () => {
+  it('flushes every commit to disk, on the first start and on every start after it', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'ringpost-sync-'));
+    try {
+      // The second open finds the file already in WAL, where the library's default would be NORMAL.
+      for (let start = 0; start < 2; start++) {
+        const store = await openStore({ dataDir });
+        const { rows } = await sql<{ synchronous: number }>`pragma synchronous`.execute(store.db);
+        const journal = await sql<{ journal_mode: string }>`pragma journal_mode`.execute(store.db);
+        await store.close();
+        expect(journal.rows[0]?.journal_mode).toBe('wal');
+        expect(rows[0]?.synchronous).toBe(2);
+      }
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
     }
   });
 });
