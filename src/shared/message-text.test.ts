@@ -1,5 +1,12 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { countCharacters, hasForbiddenCharacter, messageTextProblem, utf8Length } from './message-text';
+import {
+  charactersAtMost,
+  countCharacters,
+  hasForbiddenCharacter,
+  messageTextProblem,
+  utf8Length,
+} from './message-text';
 import { rules } from './rules';
 
 const FAMILY = '\u{1F468}\u200D\u{1F469}\u200D\u{1F467}\u200D\u{1F466}';
@@ -97,5 +104,57 @@ describe('messageTextProblem', () => {
 
   it('refuses control characters', () => {
     expect(messageTextProblem('hi\u0000')).toMatch(/^Use text only/);
+  });
+});
+
+describe('the character bound that spares segmenting', () => {
+  // Pieces that join, break or merge in every way UAX #29 knows: combining marks, the zero-width joiner,
+  // skin tones, flags (regional indicators), controls that break before an extender, Hangul jamo, an
+  // Indic virama, a prepend mark, spacing marks (one of which, U+102B, starts characters of its own),
+  // variation selectors and emoji tags.
+  const pieces = [
+    'a',
+    'é',
+    'e',
+    '\u0301',
+    '\u200D',
+    '👍',
+    '🏽',
+    '👩',
+    '🇫',
+    '🇷',
+    '\n',
+    '\t',
+    ' ',
+    '日',
+    '\u1100',
+    '\u1161',
+    '\u11A8',
+    'क',
+    '\u094D',
+    'ष',
+    '\u0600',
+    '\u0E33',
+    '\u102B',
+    '\uFE0F',
+    '\u{E0067}',
+    '\u{E007F}',
+    'я',
+  ];
+  const texts = fc.array(fc.constantFrom(...pieces), { maxLength: 60 }).map((parts) => parts.join(''));
+
+  it('is never below the characters counted by segmenting', () => {
+    fc.assert(
+      fc.property(texts, (text) => {
+        expect(charactersAtMost(text)).toBeGreaterThanOrEqual(countCharacters(text));
+      }),
+      { numRuns: 3_000 },
+    );
+  });
+
+  it('is exact for emoji with skin tones, flags, ZWJ families and accents', () => {
+    for (const text of ['👍🏽🇫🇷👩\u200D👩\u200D👧', 'e\u0301ñ日本', '🇫🇷🇫', '\n\u0301', '\u0301a']) {
+      expect(charactersAtMost(text)).toBe(countCharacters(text));
+    }
   });
 });

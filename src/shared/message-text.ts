@@ -57,19 +57,55 @@ export function hasForbiddenCharacter(text: string): boolean {
   return false;
 }
 
+// Code points that never begin a character unless they come first or after a control (UAX #29 GB4, GB9):
+// combining marks and other extenders, emoji skin tones, the zero-width joiner. All are U+0300 or above.
+const EXTENDS = /^[\p{Grapheme_Extend}\p{Emoji_Modifier}\u200D]$/u;
+const PICTOGRAPHIC = /^\p{Extended_Pictographic}$/u;
+const ZWJ = 0x200d;
+
+function isControl(codePoint: number): boolean {
+  return codePoint < 0x20 || (codePoint >= 0x7f && codePoint <= 0x9f);
+}
+
 /**
- * Whether `text` has at most `max` code points: a character is at least one, so such a text is within
- * the limit without segmenting it, which costs more than all the rest of sealing but the RSA signature.
+ * An upper bound on `countCharacters(text)`, without segmenting: every code point counts but those that
+ * always join the character before them (an extender not after a control or at the start, GB9; the second
+ * regional indicator of a flag, GB12–13; a pictograph after a pictograph and a joiner, GB11, as in a ZWJ
+ * family). Other joins (Hangul syllables, Indic conjuncts) are left out, which only makes the bound
+ * higher, never lower.
+ */
+export function charactersAtMost(text: string): number {
+  let bound = 0;
+  let afterControl = true;
+  let regionalRun = 0;
+  // Within the current character: it began with a pictograph and has had only extenders since.
+  let pictographic = false;
+  // ...and its last code point is a zero-width joiner.
+  let pictographicJoiner = false;
+  for (let i = 0; i < text.length; i++) {
+    const codePoint = text.codePointAt(i) ?? 0;
+    const char = codePoint > 0xffff ? text.slice(i, i + 2) : (text[i] ?? '');
+    if (codePoint > 0xffff) i++;
+    const regional = codePoint >= 0x1f1e6 && codePoint <= 0x1f1ff;
+    regionalRun = regional ? regionalRun + 1 : 0;
+    const extender = !afterControl && codePoint >= 0x300 && EXTENDS.test(char);
+    const pictograph = codePoint >= 0xa9 && PICTOGRAPHIC.test(char);
+    const joins = extender || (regional && regionalRun % 2 === 0) || (pictographicJoiner && pictograph);
+    if (!joins) bound++;
+    if (!joins) pictographic = pictograph;
+    else if (!extender) pictographic = pictograph;
+    pictographicJoiner = pictographic && codePoint === ZWJ;
+    afterControl = isControl(codePoint);
+  }
+  return bound;
+}
+
+/**
+ * Whether `text` is within `max` characters without segmenting it, which costs more than all the rest of
+ * sealing but the RSA signature: true when the text is short enough in code units, or its bound is.
  */
 function fitsWithoutSegmenting(text: string, max: number): boolean {
-  if (text.length <= max) return true;
-  let codePoints = 0;
-  for (let i = 0; i < text.length; i++) {
-    // A surrogate pair is one code point.
-    if ((text.codePointAt(i) ?? 0) > 0xffff) i++;
-    if (++codePoints > max) return false;
-  }
-  return true;
+  return text.length <= max || charactersAtMost(text) <= max;
 }
 
 const numbers = new Intl.NumberFormat('en');

@@ -24,9 +24,9 @@ const toTell = new Set<Mirror>();
 // MessageChannel, because nested timers are clamped to 4 ms; several changes in one task make one render.
 const nextTask = typeof MessageChannel === 'function' ? new MessageChannel() : null;
 function tellViews(): void {
-  const mirrors = [...toTell];
+  const changed = [...toTell];
   toTell.clear();
-  for (const mirror of mirrors) for (const listener of mirror.listeners) listener();
+  for (const mirror of changed) for (const listener of mirror.listeners) listener();
 }
 if (nextTask) nextTask.port1.onmessage = tellViews;
 
