@@ -14,6 +14,7 @@ import { pushMemoryFigures, runPushMemoryBench } from './push-memory';
 import { machineLine, markdownReport, textTable, type Figure, type Machine } from './report';
 import { runRingTimingBench, timingFigures } from './ring-timing';
 import { runSignInTimingBench } from './sign-in-timing';
+import { runUiDeliveryBench, uiDeliveryFigures } from './ui-delivery';
 
 // `npm run bench [-- part ...]`: every part, or the ones named, in turn; prints one table of figures with
 // their peers, ratios and targets, and writes bench/results/latest.json and latest.md. Figures only: a
@@ -51,11 +52,18 @@ const PARTS = {
     const keygen = await runKeygenBench({ output: null });
     console.log('Envelope against OpenPGP.js in one worker…');
     const envelope = await runEnvelopeBench({ output: null });
-    console.log('History and sending in the real UI…');
+    console.log('History and Show all in the real UI…');
     const historyUi = await runHistoryUiBench();
+    console.log('Send → Delivered in the real UI, on SQLite and on PostgreSQL…');
+    const uiDelivery = await runUiDeliveryBench();
     return {
-      report: { keygen, envelope, historyUi },
-      figures: [...keygenFigures(keygen), ...envelopeFigures(envelope), ...historyUiFigures(historyUi)],
+      report: { keygen, envelope, historyUi, uiDelivery },
+      figures: [
+        ...keygenFigures(keygen),
+        ...envelopeFigures(envelope),
+        ...historyUiFigures(historyUi),
+        ...uiDeliveryFigures(uiDelivery),
+      ],
     };
   },
 } as const;
