@@ -91,7 +91,12 @@ function chromiumVersion(): string | null {
   try {
     const path = resolveChromium();
     if (!path) return null;
-    return execFileSync(path, ['--version'], { encoding: 'utf8', timeout: 10_000 }).trim();
+    // Debian's wrapper script complains on stderr about its own memory check; only the version matters.
+    return execFileSync(path, ['--version'], {
+      encoding: 'utf8',
+      timeout: 10_000,
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
   } catch {
     return null;
   }
