@@ -1,3 +1,5 @@
+import { PostgresAdapter } from 'kysely';
+import { prepared } from './prepared';
 import type { Db } from './schema';
 
 // The push channel's log (DESIGN §3): every event an account is pushed is appended here first, numbered,
@@ -23,10 +25,22 @@ export interface EventAppend {
  * their numbers, so a browser never sees a number before a smaller one that is still to come. Give the
  * appends sorted by account, so transactions committing side by side take those locks in one order.
  *
- * Two statements for up to 500 events: a batch of writes holds the head locks for two round trips, not two
- * per event (on PostgreSQL the round trips, not the CPU, bounded the rate; bench/README.md).
+ * On PostgreSQL, two statements for up to 500 events: a batch of writes holds the head locks for two
+ * round trips, not two per event (there the round trips, not the CPU, bounded the rate; bench/README.md).
+ * SQLite has no round trips, and there two prepared statements per event cost less than building one
+ * statement of many rows.
  */
 export async function appendEvents(db: Db, appends: readonly EventAppend[]): Promise<number[]> {
+  if (!(db.getExecutor().adapter instanceof PostgresAdapter)) {
+    const seqs: number[] = [];
+    for (const { accountId, event, now } of appends) {
+      await touchHead(db, accountId, now);
+      const row = (await insertEvent(db, accountId, event.type, event.payload, now)).rows[0];
+      if (!row) throw new Error('The event log returned no number.');
+      seqs.push(Number(row.seq));
+    }
+    return seqs;
+  }
   // One row per account: an upsert may not touch the same row twice. Insertion order is lock order.
   const heads = new Map<string, number>();
   for (const { accountId, now } of appends) heads.set(accountId, Math.max(heads.get(accountId) ?? now, now));
@@ -60,6 +74,18 @@ export async function appendEvents(db: Db, appends: readonly EventAppend[]): Pro
   }
   return seqs;
 }
+
+// Run for every event on SQLite: prepared (see prepared.ts).
+const touchHead = prepared(2, (db, accountId: string, now: number) =>
+  db
+    .insertInto('event_heads')
+    .values({ account_id: accountId, appended_at: now })
+    .onConflict((conflict) => conflict.column('account_id').doUpdateSet({ appended_at: now })),
+);
+
+const insertEvent = prepared(4, (db, accountId: string, type: string, payload: string, now: number) =>
+  db.insertInto('events').values({ account_id: accountId, type, payload, created_at: now }).returning('seq'),
+);
 
 /** Rows per statement: four parameters each stays far below SQLite's and PostgreSQL's limits. */
 const ROWS_PER_STATEMENT = 500;
