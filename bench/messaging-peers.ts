@@ -1,6 +1,6 @@
 import { pathToFileURL } from 'node:url';
 import { rules } from '../src/shared/rules';
-import { DEFAULT_DATABASE_URL, throwawaySchema } from './messaging/pg-schema';
+import { DEFAULT_DATABASE_URL, onThrowawayStore } from './messaging/pg-schema';
 import { ringpostPairs } from './messaging/ringpost-pairs';
 import { BENCH_BUNDLES, readCpuMs, startServerProcess, UNLIMITED_RATES } from './messaging/server-process';
 import {
@@ -142,20 +142,13 @@ async function runRingpost(
   log: (line: string) => void,
 ): Promise<ServerOutcome> {
   const name = `Ringpost (${store === 'sqlite' ? 'SQLite' : 'PostgreSQL'})`;
-  let schema: { url: string; drop: () => Promise<void> } | null = null;
-  if (store === 'postgres') {
-    const made = await throwawaySchema(databaseUrl);
-    if ('unreachable' in made)
-      return { server: name, skipped: `PostgreSQL unreachable (${made.unreachable})` };
-    schema = made;
-  }
-  try {
+  const outcome = await onThrowawayStore(store, databaseUrl, async (url) => {
     const server = await startServerProcess({
       script: BENCH_BUNDLES.ringpost,
       healthPath: '/api/health',
       env: {
         ...UNLIMITED_RATES,
-        ...(schema ? { DATABASE_URL: schema.url } : {}),
+        ...(url ? { DATABASE_URL: url } : {}),
         RINGPOST_STATIC_DIR: '',
         RINGPOST_LOG: '0',
         // Sign-up is set-up here, not a measured figure: the lowest key stretching the server accepts.
@@ -176,9 +169,8 @@ async function runRingpost(
       await Promise.allSettled(pairs.map((pair) => pair.close()));
       await server.stop();
     }
-  } finally {
-    await schema?.drop();
-  }
+  });
+  return 'value' in outcome ? outcome.value : { server: name, skipped: outcome.unreachable };
 }
 
 async function runProsody(

@@ -3,7 +3,7 @@ import { chromium } from 'playwright';
 import { CHROMIUM_ARGS, resolveChromium } from '../e2e/support/chromium';
 import { APP_DIR, buildBenchApp, signInThroughUi, TIME_SEND_IN_PAGE } from './history-ui';
 import { apiSession, createBenchPerson, joinRings } from './messaging/api-session';
-import { DEFAULT_DATABASE_URL, throwawaySchema } from './messaging/pg-schema';
+import { DEFAULT_DATABASE_URL, onThrowawayStore } from './messaging/pg-schema';
 import { BENCH_BUNDLES, startServerProcess, UNLIMITED_RATES } from './messaging/server-process';
 import { spread, type Figure } from './report';
 
@@ -35,19 +35,13 @@ async function runOnStore(
   warmup: number,
   databaseUrl: string,
 ): Promise<UiDeliveryRun> {
-  let schema: { url: string; drop: () => Promise<void> } | null = null;
-  if (store === 'postgres') {
-    const made = await throwawaySchema(databaseUrl);
-    if ('unreachable' in made) return { store, skipped: `PostgreSQL unreachable (${made.unreachable})` };
-    schema = made;
-  }
-  try {
+  const outcome = await onThrowawayStore(store, databaseUrl, async (url) => {
     const server = await startServerProcess({
       script: BENCH_BUNDLES.ringpost,
       healthPath: '/api/health',
       env: {
         ...UNLIMITED_RATES,
-        ...(schema ? { DATABASE_URL: schema.url } : {}),
+        ...(url ? { DATABASE_URL: url } : {}),
         RINGPOST_STATIC_DIR: APP_DIR,
         RINGPOST_LOG: '0',
         RINGPOST_DECOY_POOL: '0',
@@ -73,14 +67,13 @@ async function runOnStore(
         if (typeof ms !== 'number') throw new Error('The page did not answer with a time.');
         if (i >= warmup) deliveredMs.push(ms);
       }
-      return { store, deliveredMs };
+      return deliveredMs;
     } finally {
       await browser.close();
       await server.stop();
     }
-  } finally {
-    await schema?.drop();
-  }
+  });
+  return 'value' in outcome ? { store, deliveredMs: outcome.value } : { store, skipped: outcome.unreachable };
 }
 
 export async function runUiDeliveryBench({

@@ -30,3 +30,22 @@ export async function throwawaySchema(
     },
   };
 }
+
+/**
+ * Runs `work` against a store: SQLite needs nothing (null), PostgreSQL gets a throwaway schema, dropped
+ * afterwards, whose URL `work` passes on as DATABASE_URL. Says why instead when PostgreSQL is unreachable.
+ */
+export async function onThrowawayStore<T>(
+  store: 'sqlite' | 'postgres',
+  adminUrl: string,
+  work: (databaseUrl: string | null) => Promise<T>,
+): Promise<{ value: T } | { unreachable: string }> {
+  if (store === 'sqlite') return { value: await work(null) };
+  const schema = await throwawaySchema(adminUrl);
+  if ('unreachable' in schema) return { unreachable: `PostgreSQL unreachable (${schema.unreachable})` };
+  try {
+    return { value: await work(schema.url) };
+  } finally {
+    await schema.drop();
+  }
+}
