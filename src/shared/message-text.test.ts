@@ -157,4 +157,11 @@ describe('the character bound that spares segmenting', () => {
       expect(charactersAtMost(text)).toBe(countCharacters(text));
     }
   });
+
+  // Found by the property above: GB11 joins across `Extend* ZWJ`, and a second joiner is not Extend.
+  it('breaks before a pictograph after two joiners or after an extender that follows the joiner', () => {
+    for (const text of ['👍\u200D\u200D👍', '👍\u200D\u0301👍', '👍\u200D🏽👍', '👍🏽\u200D👍', 'a\u200D👍']) {
+      expect(charactersAtMost(text)).toBe(countCharacters(text));
+    }
+  });
 });

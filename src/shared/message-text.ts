@@ -78,9 +78,10 @@ export function charactersAtMost(text: string): number {
   let bound = 0;
   let afterControl = true;
   let regionalRun = 0;
-  // Within the current character: it began with a pictograph and has had only extenders since.
+  // GB11 joins a pictograph to the one before only across `Extend* ZWJ`, and ZWJ is not Extend: this
+  // holds while the last pictograph has been followed by extenders other than the joiner...
   let pictographic = false;
-  // ...and its last code point is a zero-width joiner.
+  // ...and this right after that run, when a single joiner closed it.
   let pictographicJoiner = false;
   for (let i = 0; i < text.length; i++) {
     const codePoint = text.codePointAt(i) ?? 0;
@@ -92,9 +93,15 @@ export function charactersAtMost(text: string): number {
     const pictograph = codePoint >= 0xa9 && PICTOGRAPHIC.test(char);
     const joins = extender || (regional && regionalRun % 2 === 0) || (pictographicJoiner && pictograph);
     if (!joins) bound++;
-    if (!joins) pictographic = pictograph;
-    else if (!extender) pictographic = pictograph;
-    pictographicJoiner = pictographic && codePoint === ZWJ;
+    if (extender && codePoint === ZWJ) {
+      pictographicJoiner = pictographic;
+      pictographic = false;
+    } else if (extender) {
+      pictographicJoiner = false;
+    } else {
+      pictographic = pictograph;
+      pictographicJoiner = false;
+    }
     afterControl = isControl(codePoint);
   }
   return bound;
