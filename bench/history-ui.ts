@@ -14,7 +14,7 @@ import {
   joinRings,
   type ApiSession,
   type BenchPerson,
-} from './messaging/api-session';
+} from '../src/server/testing/http-session';
 import { startServerProcess, BENCH_BUNDLES, UNLIMITED_RATES } from './messaging/server-process';
 import type { Figure } from './report';
 

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { configResponseSchema } from '../src/shared/protocol/config';
-import { apiSession, expectStatus } from './messaging/api-session';
+import { apiSession, expectStatus } from '../src/server/testing/http-session';
 import { openIdleStreams } from './messaging/idle-streams';
 import { betterRatio, type Figure } from './report';
 import {

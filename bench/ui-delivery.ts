@@ -2,7 +2,7 @@ import { pathToFileURL } from 'node:url';
 import { chromium } from 'playwright';
 import { CHROMIUM_ARGS, resolveChromium } from '../e2e/support/chromium';
 import { APP_DIR, buildBenchApp, signInThroughUi, TIME_SEND_IN_PAGE } from './history-ui';
-import { apiSession, createBenchPerson, joinRings } from './messaging/api-session';
+import { apiSession, createBenchPerson, joinRings } from '../src/server/testing/http-session';
 import { DEFAULT_DATABASE_URL, onThrowawayStore } from './messaging/pg-schema';
 import { BENCH_BUNDLES, startServerProcess, UNLIMITED_RATES } from './messaging/server-process';
 import { spread, type Figure } from './report';

@@ -3,8 +3,13 @@ import { fromBase64Url } from '../../src/shared/crypto/encoding';
 import { sealEnvelope } from '../../src/shared/crypto/envelope-v1';
 import { importRsaPrivateKeys, importRsaPublicKeys } from '../../src/shared/crypto/webcrypto-keys';
 import type { EnvelopeV1 } from '../../src/shared/protocol/messages';
-import { apiSession, createBenchPerson, joinRings, type ApiSession } from './api-session';
-import { openEventStream, type EventStream, type SseFrame } from './sse-reader';
+import {
+  apiSession,
+  createBenchPerson,
+  joinRings,
+  type ApiSession,
+} from '../../src/server/testing/http-session';
+import { openEventStream, type EventStream, type SseFrame } from '../../src/server/testing/sse-reader';
 import { Latches, type BenchPair } from './workloads';
 
 // Ringpost's side of the messaging workloads: each pair is two real accounts with real 1024-bit keys in

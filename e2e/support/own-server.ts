@@ -14,6 +14,8 @@ export interface OwnServer {
   start(): Promise<void>;
   /** SIGTERM, and waits for the process to exit. */
   stop(): Promise<void>;
+  /** SIGKILL: the process dies on the spot, as in a crash or an out-of-memory kill. */
+  kill(): Promise<void>;
   dispose(): Promise<void>;
 }
 
@@ -67,6 +69,14 @@ export async function ownServer(env: Record<string, string> = {}): Promise<OwnSe
       if (!running || running.exitCode !== null) return;
       const exited = new Promise((resolve) => running.once('exit', resolve));
       running.kill('SIGTERM');
+      await exited;
+    },
+    async kill() {
+      const running = child;
+      child = null;
+      if (!running || running.exitCode !== null) return;
+      const exited = new Promise((resolve) => running.once('exit', resolve));
+      running.kill('SIGKILL');
       await exited;
     },
     async dispose() {

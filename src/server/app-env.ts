@@ -32,6 +32,8 @@ export interface AppDeps {
   keyring: ServerKeyring;
   /** Work done after an answer has gone (the invitee's notice). */
   tasks: BackgroundTasks;
+  /** Null when this instance should be sent traffic, else why not (see readiness.ts). */
+  readiness: () => Promise<string | null>;
 }
 
 /** The signed-in browser's session: its token (from the cookie), its key, and when it lapses. */

@@ -67,6 +67,11 @@ export interface Config {
    * held messages past the hold, and events and messages past retention.
    */
   sweepIntervalMs: number;
+  /**
+   * Several instances on PostgreSQL: how often each reads its connected users' logs again, in case a
+   * notification was lost; a lost one delays a push by at most this.
+   */
+  pushSweepMs: number;
   /** Whether each request is logged (method, raw path, status, time). Errors are always logged. */
   log: boolean;
 }
@@ -108,6 +113,7 @@ export function defaultConfig(overrides: Partial<Config> = {}): Config {
     decoyPoolSize: 200,
     signInSlowdownMs: 3 * SECOND,
     sweepIntervalMs: 10 * MINUTE,
+    pushSweepMs: 5 * SECOND,
     log: false,
     ...overrides,
   };

@@ -30,6 +30,7 @@ const badValues: Record<SettingName, readonly string[] | FreeText> = {
   RINGPOST_PBKDF2_ITERATIONS: ['1000', '599999', '10000001', 'lots'],
   RINGPOST_SESSION_TTL: ['long', '0d', '30days'],
   RINGPOST_SWEEP_INTERVAL: ['often', '0s', '10'],
+  RINGPOST_PUSH_SWEEP: ['soon', '0s', '5'],
   RINGPOST_BODY_LIMIT: ['1023', '10485761', '64k'],
   RINGPOST_TRUST_PROXY: ['on', 'true', '11', '-1', '1.5'],
   RINGPOST_RATE_SIGNIN_ADDRESS: ['50', '50/', '0/15m', 'ten/15m', '50/forever', '50/0s', '1.5/1m'],
@@ -172,6 +173,7 @@ describe('settings from the environment', () => {
       RINGPOST_PBKDF2_ITERATIONS: '700000',
       RINGPOST_SESSION_TTL: '7d',
       RINGPOST_SWEEP_INTERVAL: '1m',
+      RINGPOST_PUSH_SWEEP: '2s',
       RINGPOST_BODY_LIMIT: '2048',
       RINGPOST_TRUST_PROXY: '2',
       RINGPOST_RATE_SIGNIN_ADDRESS: '40/10m',
@@ -209,6 +211,7 @@ describe('settings from the environment', () => {
       pbkdf2Iterations: 700_000,
       sessionTtlMs: 7 * 86_400_000,
       sweepIntervalMs: 60_000,
+      pushSweepMs: 2_000,
       bodyLimitBytes: 2048,
       trustProxyHops: 2,
       rateLimits: {

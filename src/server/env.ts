@@ -128,6 +128,7 @@ export const settingsSchema = z.object({
   ),
   RINGPOST_SESSION_TTL: duration(base.sessionTtlMs),
   RINGPOST_SWEEP_INTERVAL: duration(base.sweepIntervalMs),
+  RINGPOST_PUSH_SWEEP: duration(base.pushSweepMs),
   RINGPOST_BODY_LIMIT: integer(base.bodyLimitBytes, 1024, 10 * 1024 * 1024),
   RINGPOST_TRUST_PROXY: proxyHops,
   RINGPOST_RATE_SIGNIN_ADDRESS: rate(base.rateLimits.signInPerAddress),
@@ -179,6 +180,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
     pbkdf2Iterations: e.RINGPOST_PBKDF2_ITERATIONS,
     sessionTtlMs: e.RINGPOST_SESSION_TTL,
     sweepIntervalMs: e.RINGPOST_SWEEP_INTERVAL,
+    pushSweepMs: e.RINGPOST_PUSH_SWEEP,
     bodyLimitBytes: e.RINGPOST_BODY_LIMIT,
     trustProxyHops: e.RINGPOST_TRUST_PROXY,
     rateLimits: {

@@ -18,6 +18,8 @@ export function errorBody(code: ErrorCode, message: string): ErrorBody {
   return { error: { code, message } };
 }
 
+export const notReady = (why: string) => new ApiError(503, 'not_ready', why, { 'Retry-After': '1' });
+
 export const invalidRequest = (message: string) => new ApiError(400, 'invalid_request', message);
 
 export const unauthenticated = () => new ApiError(401, 'unauthenticated', 'Please sign in.');

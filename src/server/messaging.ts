@@ -4,7 +4,13 @@ import { serverEventSchema, type ServerEvent } from '../shared/protocol/events';
 import { HOUR, MINUTE, SECOND } from '../shared/rules';
 import type { Clock } from './clock';
 import type { Config } from './config';
-import { listEventsAfter, latestEventSeq } from './db/events';
+import {
+  listEventsAfter,
+  listEventsAfterEach,
+  listEventsBySeq,
+  latestEventSeq,
+  type AccountEventRow,
+} from './db/events';
 import {
   acknowledgeMessage,
   failMessage,
@@ -18,6 +24,7 @@ import { mayWrite } from './db/ring';
 import type { Db } from './db/schema';
 import { transact } from './db/transaction';
 import type { EventBus } from './push/event-bus';
+import type { LoggedEvent } from './push/pg-event-bus';
 import type { Replay, ReplayFrame } from './push/push-streams';
 import { messageAad, type ServerKeyring } from './server-keys';
 
@@ -197,4 +204,51 @@ export async function streamReplay(
     }
     if (page.length < REPLAY_PAGE) return replay(lastEventId, head);
   }
+}
+
+const NOTHING_OFFERED: ReadonlySet<string> = new Set();
+
+async function resolveRows(deps: MessagingDeps, rows: AccountEventRow[]): Promise<LoggedEvent[]> {
+  const events: LoggedEvent[] = [];
+  for (const row of rows) {
+    events.push({
+      userId: row.accountId,
+      seq: row.seq,
+      event: await resolveLogged(deps, row.accountId, row, NOTHING_OFFERED),
+    });
+  }
+  return events;
+}
+
+/** Log entries a catch-up reads per account and statement; an account with more is read again. */
+const CATCH_UP_PAGE = 200;
+
+/**
+ * What the PostgreSQL event bus pushes when the notification came from another instance: the events with
+ * these numbers, as a stream's replay would send them.
+ */
+export async function readLoggedEvents(deps: MessagingDeps, seqs: number[]): Promise<LoggedEvent[]> {
+  return resolveRows(deps, await listEventsBySeq(deps.db, seqs));
+}
+
+/** Every event after each user's number, oldest first: the bus's catch-up after a lost notification. */
+export async function readLoggedEventsAfter(
+  deps: MessagingDeps,
+  floors: { userId: string; after: number }[],
+): Promise<LoggedEvent[]> {
+  const events: LoggedEvent[] = [];
+  let pending = floors.map(({ userId, after }) => ({ accountId: userId, after }));
+  while (pending.length > 0) {
+    const rows = await listEventsAfterEach(deps.db, pending, CATCH_UP_PAGE);
+    events.push(...(await resolveRows(deps, rows)));
+    const counts = new Map<string, { count: number; last: number }>();
+    for (const row of rows) {
+      const seen = counts.get(row.accountId) ?? { count: 0, last: 0 };
+      counts.set(row.accountId, { count: seen.count + 1, last: Math.max(seen.last, row.seq) });
+    }
+    pending = [...counts]
+      .filter(([, seen]) => seen.count === CATCH_UP_PAGE)
+      .map(([accountId, seen]) => ({ accountId, after: seen.last }));
+  }
+  return events.sort((a, b) => a.seq - b.seq);
 }

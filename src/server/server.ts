@@ -14,7 +14,13 @@ import { rsaDecoyKeyGenerator } from './decoy-keys';
 import { createJobRunner, type Job } from './jobs';
 import { createLogger, type Logger } from './log';
 import { messageJobs } from './message-jobs';
-import { inProcessEventBus } from './push/event-bus';
+import { channelsFor } from './db/notify';
+import { createPgListener, type PgListener } from './db/pg-listener';
+import { advisoryJobLock } from './job-locks';
+import { readLoggedEvents, readLoggedEventsAfter } from './messaging';
+import { inProcessEventBus, type EventBus } from './push/event-bus';
+import { postgresEventBus } from './push/pg-event-bus';
+import { readiness } from './readiness';
 import { createPushStreams } from './push/push-streams';
 import { flexibleRateLimiter } from './rate-limit';
 import { ringJobs } from './ring-jobs';
@@ -27,6 +33,10 @@ export interface RunningServer {
    * (their writes included), stops the sweeps and closes the store. Safe to call more than once.
    */
   shutdown(): Promise<void>;
+  /** Runs a background job now, as its timer would: false when another instance holds it (tests, ops). */
+  runJob(name: string): Promise<boolean>;
+  /** The PostgreSQL backend of the listening connection, null on SQLite or while it is down (tests). */
+  listenerPid(): number | null;
 }
 
 /** How long requests under way may take to finish before their connections are cut. */
@@ -42,12 +52,43 @@ export async function startServer(
   const keyring = serverKeyring(loadServerKeys(config.serverKeys, config.dataDir));
   const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   const hasher = await createAuthHasher();
-  const bus = inProcessEventBus(log);
+  const keys = { db: store.db, clock, config, keyring };
+  // On PostgreSQL, always the shared bus: one instance behaves as any of several would.
+  let listener: PgListener | null = null;
+  let bus: EventBus;
+  if (store.pg) {
+    const channels = channelsFor(store.pg.schema);
+    listener = createPgListener({
+      newClient: store.pg.newClient,
+      channels: [channels.events, channels.sessions],
+      clock,
+      log,
+    });
+    try {
+      await listener.start();
+    } catch (error) {
+      await store.close();
+      throw error;
+    }
+    bus = postgresEventBus({
+      db: store.db,
+      listener,
+      channels,
+      clock,
+      log,
+      readEvents: (seqs) => readLoggedEvents({ ...keys, bus }, seqs),
+      readAfter: (floors) => readLoggedEventsAfter({ ...keys, bus }, floors),
+      sweepMs: config.pushSweepMs,
+    });
+  } else {
+    bus = inProcessEventBus(log);
+  }
   const streams = createPushStreams({ bus, clock, keepAliveMs: config.keepAliveMs, log });
   const decoyKeys = rsaDecoyKeyGenerator();
   const tasks = backgroundTasks(log);
   // Ends a pool refill between batches at shutdown, so stopping never waits for a whole pool of keys.
   const stopping = new AbortController();
+  let closing = false;
   const app = createApp({
     store,
     clock,
@@ -61,6 +102,7 @@ export async function startServer(
     decoyKeys,
     keyring,
     tasks,
+    readiness: readiness({ store, bus, draining: () => closing }),
   });
 
   const jobs: Job[] = [
@@ -84,9 +126,13 @@ export async function startServer(
       },
     });
   }
-  const runner = createJobRunner({ clock, log, jobs });
+  const runner = createJobRunner({
+    clock,
+    log,
+    jobs,
+    ...(listener && store.pg ? { lock: advisoryJobLock(listener, store.pg.schema) } : {}),
+  });
 
-  let closing = false;
   const server = await new Promise<Server>((resolve, reject) => {
     const started = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () =>
       resolve(started),
@@ -135,5 +181,7 @@ export async function startServer(
   return {
     port,
     shutdown: () => (stopped ??= shutdown()),
+    runJob: (name) => runner.runNow(name),
+    listenerPid: () => listener?.backendPid() ?? null,
   };
 }

@@ -1,4 +1,4 @@
-import { PostgresAdapter } from 'kysely';
+import { PostgresAdapter, sql } from 'kysely';
 import { prepared } from './prepared';
 import type { Db } from './schema';
 
@@ -126,4 +126,50 @@ export async function latestEventSeq(db: Db, accountId: string): Promise<number>
 export async function deleteEventsBefore(db: Db, cutoff: number): Promise<number> {
   const result = await db.deleteFrom('events').where('created_at', '<', cutoff).executeTakeFirst();
   return Number(result.numDeletedRows);
+}
+
+export interface AccountEventRow extends LoggedEventRow {
+  accountId: string;
+}
+
+/** The events with these numbers, oldest first; those gone past retention are simply not there. */
+export async function listEventsBySeq(db: Db, seqs: readonly number[]): Promise<AccountEventRow[]> {
+  const rows: AccountEventRow[] = [];
+  for (const chunk of chunks(seqs, ROWS_PER_STATEMENT)) {
+    const found = await db
+      .selectFrom('events')
+      .select(['seq', 'account_id', 'type', 'payload'])
+      .where('seq', 'in', chunk)
+      .execute();
+    for (const row of found) rows.push({ ...row, seq: Number(row.seq), accountId: row.account_id });
+  }
+  return rows.sort((a, b) => a.seq - b.seq);
+}
+
+/** Accounts per statement when reading several logs at once. */
+const ACCOUNTS_PER_STATEMENT = 500;
+
+/**
+ * Each account's events after its own number, at most `limit` an account, oldest first: one indexed
+ * range per account in a statement of up to 500 accounts. PostgreSQL only (the push sweep of pg-event-bus).
+ */
+export async function listEventsAfterEach(
+  db: Db,
+  floors: readonly { accountId: string; after: number }[],
+  limit: number,
+): Promise<AccountEventRow[]> {
+  const rows: AccountEventRow[] = [];
+  for (const chunk of chunks(floors, ACCOUNTS_PER_STATEMENT)) {
+    const found = await sql<{ account_id: string; seq: number | string; type: string; payload: string }>`
+      select floors.account_id, e.seq, e.type, e.payload
+      from unnest(${chunk.map((floor) => floor.accountId)}::text[], ${chunk.map((floor) => floor.after)}::bigint[])
+        as floors(account_id, after)
+      cross join lateral (
+        select seq, type, payload from events
+        where events.account_id = floors.account_id and events.seq > floors.after
+        order by seq limit ${limit}
+      ) as e`.execute(db);
+    for (const row of found.rows) rows.push({ ...row, seq: Number(row.seq), accountId: row.account_id });
+  }
+  return rows.sort((a, b) => a.seq - b.seq);
 }

@@ -11,6 +11,11 @@ export interface Store {
   kind: StoreKind;
   /** The pool under `db` on PostgreSQL (rate-limit counters share it); null on SQLite. */
   pgPool: pg.Pool | null;
+  /**
+   * PostgreSQL only: the schema the tables live in, and a way to open a connection of one's own with the
+   * same settings (the listening connection, which must not come from the pool).
+   */
+  pg: { schema: string; newClient: () => pg.Client } | null;
   close(): Promise<void>;
 }
 
@@ -29,7 +34,12 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     ? openPostgres(options.databaseUrl, options.pgSchema)
     : openSqlite(options);
   try {
-    await migrateToLatest(store.db, store.pgPool ? await currentSchema(store.pgPool) : undefined);
+    const schema = store.pgPool ? await currentSchema(store.pgPool) : undefined;
+    await migrateToLatest(store.db, schema);
+    if (schema && options.databaseUrl) {
+      const settings = postgresSettings(options.databaseUrl, options.pgSchema);
+      store.pg = { schema, newClient: () => new pg.Client(settings) };
+    }
   } catch (error) {
     await store.close();
     throw error;
@@ -96,7 +106,7 @@ function openSqlite(options: StoreOptions): Store {
   database.pragma('foreign_keys = ON');
   database.pragma('busy_timeout = 5000');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
-  return { db, kind: 'sqlite', pgPool: null, close: () => db.destroy() };
+  return { db, kind: 'sqlite', pgPool: null, pg: null, close: () => db.destroy() };
 }
 
 // bigint columns hold millisecond times, well inside Number's exact range; pg would return them as strings.
@@ -115,13 +125,17 @@ async function currentSchema(pool: pg.Pool): Promise<string> {
   return schema;
 }
 
-function openPostgres(connectionString: string, schema: string | undefined): Store {
-  const pool = new pg.Pool({
+function postgresSettings(connectionString: string, schema: string | undefined): pg.ClientConfig {
+  return {
     connectionString,
-    max: 10,
     ...(schema ? { options: `-c search_path=${schema}` } : {}),
     types: millisecondTimes,
-  });
+  };
+}
+
+function openPostgres(connectionString: string, schema: string | undefined): Store {
+  const pool = new pg.Pool({ ...postgresSettings(connectionString, schema), max: 10 });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  return { db, kind: 'postgres', pgPool: pool, close: () => db.destroy() };
+  // `pg` is filled in once the schema is known (openStore).
+  return { db, kind: 'postgres', pgPool: pool, pg: null, close: () => db.destroy() };
 }

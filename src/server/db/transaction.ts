@@ -3,6 +3,7 @@ import type { ServerEvent } from '../../shared/protocol/events';
 import type { Clock } from '../clock';
 import type { EventBus } from '../push/event-bus';
 import { appendEvents } from './events';
+import type { Appended } from './notify';
 import type { Db } from './schema';
 
 export interface PendingEvents {
@@ -131,11 +132,18 @@ class GroupCommit {
             now: jobs[job]?.publisher.clock.now() ?? Date.now(),
           })),
         );
+        const announced = new Map<EventBus, Appended[]>();
         appends.forEach(({ job, userId, event }, index) => {
           const seq = seqs[index];
-          if (seq === undefined) throw new Error('The event log numbered too few events.');
+          const bus = jobs[job]?.publisher.bus;
+          if (seq === undefined || !bus) throw new Error('The event log numbered too few events.');
           done[job]?.logged.push([userId, event, seq]);
+          let entries = announced.get(bus);
+          if (!entries) announced.set(bus, (entries = []));
+          entries.push({ userId, seq });
         });
+        // Other instances hear of the appends when this transaction commits, and never if it rolls back.
+        for (const [bus, entries] of announced) await bus.announce(trx, entries);
         return done;
       });
       return { ok: true, outcomes };

@@ -48,8 +48,8 @@ export interface PushStreams {
    */
   open(owner: StreamOwner, sink: PushSink, replay?: () => Promise<Replay>): void;
   /**
-   * Ends the streams a session opened (signing out). No reconnect hint: the browser's retry meets a 401
-   * and stops. Returns how many were ended.
+   * Ends the streams a session opened (signing out), here and on every other instance. No reconnect
+   * hint: the browser's retry meets a 401 and stops. Returns how many were ended here.
    */
   endSession(sessionKey: string): number;
   /** Ends every stream with a short reconnect hint (shutdown); resolves once all have closed. */
@@ -92,6 +92,11 @@ class PushStream {
     replaying: boolean,
   ) {
     this.held = replaying ? [] : null;
+  }
+
+  /** Null while the replay is read: a catch-up then has nothing to add that the replay will not send. */
+  lastSeq(): number | null {
+    return this.held ? null : this.last;
   }
 
   receive(event: ServerEvent, seq: number): void {
@@ -157,6 +162,18 @@ export function createPushStreams(deps: {
     }
   };
 
+  function endLocal(sessionKey: string): number {
+    let ended = 0;
+    for (const stream of [...open]) {
+      if (stream.owner.sessionKey !== sessionKey) continue;
+      forget(stream);
+      stream.sink.end();
+      ended += 1;
+    }
+    return ended;
+  }
+  deps.bus.onSessionEnded(endLocal);
+
   return {
     open(owner, sink, replay) {
       sink.write(RECONNECT_HINT_FRAME);
@@ -166,7 +183,11 @@ export function createPushStreams(deps: {
       }
       const stream = new PushStream(owner, sink, replay !== undefined);
       // Subscribed before the replay is read: whatever commits meanwhile is held, not lost.
-      stream.unsubscribe = deps.bus.subscribe(owner.userId, (event, seq) => stream.receive(event, seq));
+      stream.unsubscribe = deps.bus.subscribe(
+        owner.userId,
+        (event, seq) => stream.receive(event, seq),
+        () => stream.lastSeq(),
+      );
       open.add(stream);
       stopHeartbeat ??= deps.clock.setInterval(beat, deps.keepAliveMs);
       sink.onClose(() => forget(stream));
@@ -186,13 +207,11 @@ export function createPushStreams(deps: {
       );
     },
     endSession(sessionKey) {
-      let ended = 0;
-      for (const stream of [...open]) {
-        if (stream.owner.sessionKey !== sessionKey) continue;
-        forget(stream);
-        stream.sink.end();
-        ended += 1;
-      }
+      const ended = endLocal(sessionKey);
+      // The session may have streams on other instances too.
+      deps.bus.endSession(sessionKey).catch((error: unknown) => {
+        deps.log.error({ err: error }, 'could not tell the other instances a session ended');
+      });
       return ended;
     },
     async closeAll() {

@@ -1,7 +1,8 @@
 import { Hono } from 'hono';
-import type { ConfigResponse, HealthResponse } from '../../shared/protocol/config';
+import type { ConfigResponse, HealthResponse, ReadyResponse } from '../../shared/protocol/config';
 import { rules } from '../../shared/rules';
 import type { AppDeps, AppEnv } from '../app-env';
+import { notReady } from '../errors';
 
 /** What the client needs to know about this server: the rules in force and where data lives. */
 export function metaRoutes(deps: AppDeps) {
@@ -24,7 +25,16 @@ export function metaRoutes(deps: AppDeps) {
     keys: { defaultBits: config.keyBits, allowedBits: [...rules.keyBitsAllowed] },
     kdf: { algorithm: 'PBKDF2-SHA-256', iterations: config.pbkdf2Iterations },
   };
-  return new Hono<AppEnv>()
-    .get('/config', (c) => c.json(published))
-    .get('/health', (c) => c.json({ status: 'ok', store: deps.store.kind } satisfies HealthResponse));
+  return (
+    new Hono<AppEnv>()
+      .get('/config', (c) => c.json(published))
+      // Alive: the process answers. A supervisor restarts an instance that stops answering this.
+      .get('/health', (c) => c.json({ status: 'ok', store: deps.store.kind } satisfies HealthResponse))
+      // Ready: worth sending traffic to. A load balancer stops routing to an instance that answers 503 here.
+      .get('/ready', async (c) => {
+        const problem = await deps.readiness();
+        if (problem) throw notReady(problem);
+        return c.json({ status: 'ready' } satisfies ReadyResponse);
+      })
+  );
 }

@@ -23,6 +23,7 @@ import { createJobRunner } from '../jobs';
 import { flexibleRateLimiter } from '../rate-limit';
 import { ringJobs } from '../ring-jobs';
 import { backgroundTasks } from '../background';
+import { readiness } from '../readiness';
 import { messageJobs } from '../message-jobs';
 import { generateServerKey, serverKeyring } from '../server-keys';
 import { activationRequest } from './activation';
@@ -131,6 +132,7 @@ export function createTestApp(store: Store, overrides: Partial<Config> = {}, opt
     // A fresh server key per app unless the config names one (tests of rotation do).
     keyring: serverKeyring(config.serverKeys ?? [generateServerKey()]),
     tasks: backgroundTasks(log),
+    readiness: readiness({ store, bus, draining: () => false }),
     ...options.deps,
   };
   const app: AppType = createApp(deps);

@@ -33,3 +33,8 @@ export const healthResponseSchema = z.object({
 });
 
 export type HealthResponse = z.infer<typeof healthResponseSchema>;
+
+/** `GET /api/ready` when the instance may be sent traffic; otherwise 503 with `not_ready`. */
+export const readyResponseSchema = z.object({ status: z.literal('ready') });
+
+export type ReadyResponse = z.infer<typeof readyResponseSchema>;

@@ -22,6 +22,7 @@ export const errorCodes = [
   'pins_conflict',
   'stars_full',
   'content_gone',
+  'not_ready',
   'internal',
 ] as const;
 

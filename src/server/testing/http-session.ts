@@ -1,14 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { Agent, request as httpRequest } from 'node:http';
-import { deriveAccountKeys } from '../../src/shared/crypto/account-keys';
-import { configResponseSchema } from '../../src/shared/protocol/config';
-import { CSRF_HEADER, CSRF_HEADER_VALUE } from '../../src/shared/protocol/errors';
-import { identityResponseSchema } from '../../src/shared/protocol/identity';
-import { ringResponseSchema, TERMS_VERSION } from '../../src/shared/protocol/ring';
-import { activationRequest } from '../../src/server/testing/activation';
+import { deriveAccountKeys } from '../../shared/crypto/account-keys';
+import { configResponseSchema } from '../../shared/protocol/config';
+import { CSRF_HEADER, CSRF_HEADER_VALUE } from '../../shared/protocol/errors';
+import { identityResponseSchema } from '../../shared/protocol/identity';
+import { ringResponseSchema, TERMS_VERSION } from '../../shared/protocol/ring';
+import { activationRequest } from './activation';
 
 // One browser's worth of API access over real HTTP with Node's fetch: the CSRF header on writes and a
-// cookie jar of one session, as the SPA has.
+// cookie jar of one session, as the SPA has. The bench and the tests of several instances use it.
 
 export interface ApiSession {
   readonly origin: string;
@@ -20,6 +20,8 @@ export interface ApiSession {
    * several times more CPU per request, and a busy generator would be measured as a slow server.
    */
   postQuick(path: string, body?: unknown): Promise<{ status: number; text: string }>;
+  /** The same browser sent to another instance (a load balancer's choice): the session's cookie goes too. */
+  at(origin: string): ApiSession;
 }
 
 const keptAlive = new Agent({ keepAlive: true, maxSockets: Infinity });
@@ -56,8 +58,8 @@ function quickPost(
   });
 }
 
-export function apiSession(origin: string): ApiSession {
-  let jar: string | null = null;
+export function apiSession(origin: string, cookie: string | null = null): ApiSession {
+  let jar = cookie;
   async function send(method: 'GET' | 'POST', path: string, body?: unknown): Promise<Response> {
     const response = await fetch(`${origin}${path}`, {
       method,
@@ -82,6 +84,7 @@ export function apiSession(origin: string): ApiSession {
     get: (path) => send('GET', path),
     post: (path, body) => send('POST', path, body),
     postQuick: (path, body) => quickPost(new URL(path, origin), jar, body),
+    at: (other) => apiSession(other, jar),
   };
 }
 

@@ -1,6 +1,6 @@
-import type { ApiSession } from './api-session';
+import type { ApiSession } from './http-session';
 
-// A push-channel client for the bench: `GET /api/events` over Node's fetch, its body cut into SSE frames as
+// A push-channel client for the bench and the tests of several instances: `GET /api/events` over Node's fetch, its body cut into SSE frames as
 // an EventSource would (WHATWG HTML, "Server-sent events"). Callers register what they wait for *before*
 // causing it, so a frame that arrives early is never missed; frames nobody waits for are dropped.
 
@@ -13,6 +13,10 @@ export interface SseFrame {
 export interface EventStream {
   /** Resolves with the first later frame `match` accepts, at the moment it was parsed. */
   waitFor(match: (frame: SseFrame) => boolean, timeoutMs?: number): Promise<SseFrame>;
+  /** The id of the last frame that had one: what EventSource sends as Last-Event-ID when it reconnects. */
+  lastEventId(): string | null;
+  /** Resolves when the server ends the stream or the connection breaks. */
+  ended: Promise<void>;
   close(): void;
 }
 
@@ -49,7 +53,9 @@ function parseFrame(block: string): SseFrame | null {
 export async function openEventStream(
   session: ApiSession,
   onFrame?: (frame: SseFrame) => void,
+  options: { lastEventId?: string | null } = {},
 ): Promise<EventStream> {
+  let lastEventId: string | null = options.lastEventId ?? null;
   const aborter = new AbortController();
   const waiters = new Set<Waiter>();
   const fail = (error: Error) => {
@@ -76,7 +82,11 @@ export async function openEventStream(
   const first = waitFor(() => true);
 
   const response = await fetch(`${session.origin}/api/events`, {
-    headers: { Accept: 'text/event-stream', ...(session.cookie ? { Cookie: session.cookie } : {}) },
+    headers: {
+      Accept: 'text/event-stream',
+      ...(session.cookie ? { Cookie: session.cookie } : {}),
+      ...(lastEventId === null ? {} : { 'Last-Event-ID': lastEventId }),
+    },
     signal: aborter.signal,
   });
   if (response.status !== 200 || !response.body) {
@@ -84,7 +94,7 @@ export async function openEventStream(
     throw new Error(`GET /api/events answered ${response.status}.`);
   }
   const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
-  void (async () => {
+  const ended = (async () => {
     let buffer = '';
     for (;;) {
       const { done, value } = await reader.read();
@@ -95,6 +105,7 @@ export async function openEventStream(
         const frame = parseFrame(buffer.slice(0, end));
         buffer = buffer.slice(end + 2);
         if (!frame) continue;
+        if (frame.id !== null) lastEventId = frame.id;
         onFrame?.(frame);
         for (const waiter of waiters) {
           if (!waiter.match(frame)) continue;
@@ -110,5 +121,5 @@ export async function openEventStream(
   });
 
   await first;
-  return { waitFor, close: () => aborter.abort() };
+  return { waitFor, lastEventId: () => lastEventId, ended, close: () => aborter.abort() };
 }
