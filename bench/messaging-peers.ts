@@ -2,7 +2,14 @@ import { pathToFileURL } from 'node:url';
 import { rules } from '../src/shared/rules';
 import { DEFAULT_DATABASE_URL, onThrowawayStore } from './messaging/pg-schema';
 import { ringpostPairs } from './messaging/ringpost-pairs';
-import { BENCH_BUNDLES, readCpuMs, startServerProcess, UNLIMITED_RATES } from './messaging/server-process';
+import { formatServerKeys, generateServerKey } from '../src/server/server-keys';
+import {
+  BENCH_BUNDLES,
+  readCpuMs,
+  startServerProcess,
+  UNLIMITED_RATES,
+  type ServerProcess,
+} from './messaging/server-process';
 import {
   closedLoop,
   deliverOnConnect,
@@ -31,7 +38,8 @@ export interface MessagingBenchOptions {
   log?: (line: string) => void;
 }
 
-export const BENCH_SERVERS = ['prosody', 'sqlite', 'postgres'] as const;
+/** `postgres-2`: two instances on one PostgreSQL, every sender on one and every recipient on the other. */
+export const BENCH_SERVERS = ['prosody', 'sqlite', 'postgres', 'postgres-2'] as const;
 export type BenchServer = (typeof BENCH_SERVERS)[number];
 
 export interface CpuShare {
@@ -62,10 +70,11 @@ export interface MessagingBenchReport {
 
 const LATENCY_WARMUP = 50;
 
-/** Runs `work` and says how busy the server and this process were meanwhile. */
-async function withCpu<T>(serverPid: number, work: () => Promise<T>): Promise<[T, CpuShare]> {
+/** Runs `work` and says how busy the server (its processes together) and this process were meanwhile. */
+async function withCpu<T>(serverPids: readonly number[], work: () => Promise<T>): Promise<[T, CpuShare]> {
+  const serverCpu = () => serverPids.reduce((sum, pid) => sum + readCpuMs(pid), 0);
   const wallStart = performance.now();
-  const serverStart = readCpuMs(serverPid);
+  const serverStart = serverCpu();
   const generatorStart = process.cpuUsage();
   const value = await work();
   const wall = performance.now() - wallStart;
@@ -73,7 +82,7 @@ async function withCpu<T>(serverPid: number, work: () => Promise<T>): Promise<[T
   return [
     value,
     {
-      server: (readCpuMs(serverPid) - serverStart) / wall,
+      server: (serverCpu() - serverStart) / wall,
       generator: (generator.user + generator.system) / 1000 / wall,
     },
   ];
@@ -84,19 +93,21 @@ const busy = (cpu: CpuShare) =>
 
 async function runWorkloads(
   server: string,
-  serverPid: number,
+  serverPids: readonly number[],
   pairs: readonly BenchPair[],
   options: Required<Omit<MessagingBenchOptions, 'log' | 'databaseUrl' | 'pairs' | 'servers'>>,
   log: (line: string) => void,
 ): Promise<ServerRun> {
   const { offlinePerPair, throughputPerPair, inFlight, latencyMessages } = options;
-  const [storing, storingCpu] = await withCpu(serverPid, () =>
+  const [storing, storingCpu] = await withCpu(serverPids, () =>
     closedLoop(pairs, offlinePerPair, inFlight, (pair, k) => pair.stored(k)),
   );
   log(
     `  ${server}: stored ${storing.messages} for offline recipients at ${storing.perSecond.toFixed(0)}/s (${busy(storingCpu)})`,
   );
-  const [delivering, deliveringCpu] = await withCpu(serverPid, () => deliverOnConnect(pairs, offlinePerPair));
+  const [delivering, deliveringCpu] = await withCpu(serverPids, () =>
+    deliverOnConnect(pairs, offlinePerPair),
+  );
   // The recipients' acknowledgements are still on their way: let them land, or they would load the
   // latency run that follows.
   await Promise.all(
@@ -107,11 +118,11 @@ async function runWorkloads(
   );
   const first = pairs[0];
   if (!first) throw new Error('No pairs.');
-  const [latency, latencyCpu] = await withCpu(serverPid, () =>
+  const [latency, latencyCpu] = await withCpu(serverPids, () =>
     latencyWorkload(first, offlinePerPair + throughputPerPair, LATENCY_WARMUP, latencyMessages),
   );
   log(`  ${server}: ${latencyMessages} messages one at a time (${busy(latencyCpu)})`);
-  const [sustained, sustainedCpu] = await withCpu(serverPid, () =>
+  const [sustained, sustainedCpu] = await withCpu(serverPids, () =>
     closedLoop(pairs, throughputPerPair, inFlight, (pair, k) => pair.delivered(k), offlinePerPair),
   );
   log(`  ${server}: sustained ${sustained.perSecond.toFixed(0)} delivered/s (${busy(sustainedCpu)})`);
@@ -140,34 +151,58 @@ async function runRingpost(
   options: Required<Omit<MessagingBenchOptions, 'log' | 'databaseUrl' | 'servers'>>,
   databaseUrl: string,
   log: (line: string) => void,
+  instances = 1,
 ): Promise<ServerOutcome> {
-  const name = `Ringpost (${store === 'sqlite' ? 'SQLite' : 'PostgreSQL'})`;
+  const name =
+    store === 'sqlite'
+      ? 'Ringpost (SQLite)'
+      : instances === 1
+        ? 'Ringpost (PostgreSQL)'
+        : `Ringpost (PostgreSQL, ${instances} instances)`;
   const outcome = await onThrowawayStore(store, databaseUrl, async (url) => {
-    const server = await startServerProcess({
-      script: BENCH_BUNDLES.ringpost,
-      healthPath: '/api/health',
-      env: {
-        ...UNLIMITED_RATES,
-        ...(url ? { DATABASE_URL: url } : {}),
-        RINGPOST_STATIC_DIR: '',
-        RINGPOST_LOG: '0',
-        // Sign-up is set-up here, not a measured figure: the lowest key stretching the server accepts.
-        RINGPOST_PBKDF2_ITERATIONS: String(rules.pbkdf2MinIterations),
-        // No decoy keys made in the background: their RSA generation would share the CPU with the load.
-        RINGPOST_DECOY_POOL: '0',
-      },
-    });
+    // Instances of one deployment share the server key that seals envelopes at rest.
+    const serverKey = formatServerKeys([generateServerKey()]);
+    const servers: ServerProcess[] = [];
     let pairs: BenchPair[] = [];
     try {
+      // One after the other: the first runs the migrations.
+      for (let index = 0; index < instances; index++) {
+        servers.push(
+          await startServerProcess({
+            script: BENCH_BUNDLES.ringpost,
+            healthPath: '/api/ready',
+            env: {
+              ...UNLIMITED_RATES,
+              ...(url ? { DATABASE_URL: url } : {}),
+              RINGPOST_SERVER_KEY: serverKey,
+              RINGPOST_STATIC_DIR: '',
+              RINGPOST_LOG: '0',
+              // Sign-up is set-up here, not a measured figure: the lowest key stretching the server accepts.
+              RINGPOST_PBKDF2_ITERATIONS: String(rules.pbkdf2MinIterations),
+              // No decoy keys made in the background: their RSA generation would share the CPU with the load.
+              RINGPOST_DECOY_POOL: '0',
+            },
+          }),
+        );
+      }
+      const senders = servers[0];
+      const recipients = servers[servers.length - 1];
+      if (!senders || !recipients) throw new Error('No server started.');
       const setupStarted = performance.now();
-      pairs = await ringpostPairs(server.origin, capacities(options));
+      pairs = await ringpostPairs(senders.origin, capacities(options), recipients.origin);
       log(
         `  ${name}: ${pairs.length} pairs signed up in ${((performance.now() - setupStarted) / 1000).toFixed(1)} s`,
       );
-      return await runWorkloads(name, server.pid, pairs, options, log);
+      return await runWorkloads(
+        name,
+        servers.map((server) => server.pid),
+        pairs,
+        options,
+        log,
+      );
     } finally {
       await Promise.allSettled(pairs.map((pair) => pair.close()));
-      await server.stop();
+      await Promise.all(servers.map((server) => server.stop()));
     }
   });
   return 'value' in outcome ? outcome.value : { server: name, skipped: outcome.unreachable };
@@ -184,7 +219,7 @@ async function runProsody(
   let pairs: BenchPair[] = [];
   try {
     pairs = await xmppPairs(server.port, capacities(options));
-    return await runWorkloads(name, server.pid, pairs, options, log);
+    return await runWorkloads(name, [server.pid], pairs, options, log);
   } finally {
     await Promise.allSettled(pairs.map((pair) => pair.close()));
     await server.stop();
@@ -207,6 +242,7 @@ export async function runMessagingBench(options: MessagingBenchOptions = {}): Pr
   if (servers.includes('prosody')) runs.push(await runProsody(settings, log));
   if (servers.includes('sqlite')) runs.push(await runRingpost('sqlite', settings, databaseUrl, log));
   if (servers.includes('postgres')) runs.push(await runRingpost('postgres', settings, databaseUrl, log));
+  if (servers.includes('postgres-2')) runs.push(await runRingpost('postgres', settings, databaseUrl, log, 2));
   return {
     pairs: settings.pairs,
     inFlight: settings.inFlight,

@@ -145,13 +145,18 @@ class RingpostPair implements BenchPair {
 
 /**
  * `count` pairs of fresh accounts on the server at `origin`, each with `capacity[i]` envelopes sealed in
- * advance and the sender's push channel open; recipients come online with `connectRecipient`.
+ * advance and the sender's push channel open; recipients come online with `connectRecipient`. With
+ * `recipientOrigin`, recipients use that instance instead (several instances on one PostgreSQL).
  */
-export async function ringpostPairs(origin: string, capacities: readonly number[]): Promise<RingpostPair[]> {
+export async function ringpostPairs(
+  origin: string,
+  capacities: readonly number[],
+  recipientOrigin: string = origin,
+): Promise<RingpostPair[]> {
   const env = webCryptoEnv(crypto);
   const made = await inBatches(capacities, 4, async (capacity) => {
     const sender = apiSession(origin);
-    const recipient = apiSession(origin);
+    const recipient = apiSession(recipientOrigin);
     const from = await createBenchPerson(sender, 'sender', { termsAccepted: true });
     const to = await createBenchPerson(recipient, 'recipient');
     await joinRings(sender, recipient, to.communityName, from.fingerprint);

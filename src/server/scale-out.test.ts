@@ -201,6 +201,44 @@ describe.skipIf(!url)('two instances on one PostgreSQL', () => {
     }
   });
 
+  it('gives bob, on both instances at once, every message of two senders on two instances in one order', async () => {
+    const { alice, bob } = await membersAcross(instances.origin(instances.a), instances.origin(instances.b));
+    const carolSession = apiSession(instances.origin(instances.b));
+    const carolMade = await createBenchPerson(carolSession, 'carol', { termsAccepted: true });
+    await joinRings(carolSession, bob.session, bob.communityName, carolMade.fingerprint);
+    const carol = {
+      session: carolSession,
+      communityName: carolMade.communityName,
+      fingerprint: carolMade.fingerprint,
+    };
+    const seen = [instances.a, instances.b].map(() => ({ ids: [] as string[], seqs: [] as number[] }));
+    for (const [index, server] of [instances.a, instances.b].entries()) {
+      const stream = await openEventStream(bob.session.at(instances.origin(server)), (frame) => {
+        const id = messageIdOf(frame);
+        if (!id || frame.id === null) return;
+        seen[index]?.ids.push(id);
+        seen[index]?.seqs.push(Number(frame.id));
+      });
+      streams.push(stream);
+    }
+    const sent = await Promise.all(
+      [alice, carol].map(async (sender) => {
+        const ids: string[] = [];
+        for (let k = 0; k < 15; k++) ids.push(await send(sender, bob));
+        return ids;
+      }),
+    );
+    const all = sent.flat();
+    await until(() => seen.every(({ ids }) => ids.length >= all.length), 'every message on both streams');
+    await sleep(300);
+    for (const { ids, seqs } of seen) {
+      expect([...ids].sort()).toEqual([...all].sort());
+      // Numbers only go up: no event was pushed ahead of an older one.
+      expect(seqs).toEqual([...seqs].sort((x, y) => x - y));
+    }
+    expect(seen[0]?.ids).toEqual(seen[1]?.ids);
+  });
+
   it('holds one send limit across both instances', async () => {
     const { alice, bob } = await membersAcross(instances.origin(instances.a), instances.origin(instances.b));
     const aliceOnB = alice.session.at(instances.origin(instances.b));
