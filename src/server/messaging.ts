@@ -15,9 +15,12 @@ import {
   acknowledgeMessage,
   failMessage,
   findHeldMessage,
+  findHeldMessages,
+  heldMessageKey,
   insertMessage,
   listExpiredMessages,
   listPendingMessages,
+  type HeldMessageRef,
   type HeldMessageRow,
 } from './db/messages';
 import { mayWrite } from './db/ring';
@@ -206,18 +209,30 @@ export async function streamReplay(
   }
 }
 
-const NOTHING_OFFERED: ReadonlySet<string> = new Set();
-
+/**
+ * Log rows as a stream would push them, with one look-up for all the messages they point to rather than
+ * one each (see `resolveLogged`, which a replay uses).
+ */
 async function resolveRows(deps: MessagingDeps, rows: AccountEventRow[]): Promise<LoggedEvent[]> {
-  const events: LoggedEvent[] = [];
-  for (const row of rows) {
-    events.push({
+  const refs: HeldMessageRef[] = [];
+  const parsed = rows.map((row): [AccountEventRow, ServerEvent | HeldMessageRef] => {
+    const payload: unknown = JSON.parse(row.payload);
+    if (row.type !== 'message') return [row, serverEventSchema.parse(payload)];
+    const { from, id } = messageRefSchema.parse(payload);
+    const ref: HeldMessageRef = { recipientId: row.accountId, senderName: from, id };
+    refs.push(ref);
+    return [row, ref];
+  });
+  const held = refs.length > 0 ? await findHeldMessages(deps.db, refs) : new Map<string, HeldMessageRow>();
+  return parsed.map(([row, resolved]): LoggedEvent => {
+    if ('type' in resolved) return { userId: row.accountId, seq: row.seq, event: resolved };
+    const message = held.get(heldMessageKey(resolved));
+    return {
       userId: row.accountId,
       seq: row.seq,
-      event: await resolveLogged(deps, row.accountId, row, NOTHING_OFFERED),
-    });
-  }
-  return events;
+      event: message ? { type: 'message', message: openHeld(deps.keyring, message) } : null,
+    };
+  });
 }
 
 /** Log entries a catch-up reads per account and statement; an account with more is read again. */

@@ -239,6 +239,24 @@ describe.skipIf(!url)('two instances on one PostgreSQL', () => {
     expect(seen[0]?.ids).toEqual(seen[1]?.ids);
   });
 
+  it('gives an unknown name the same decoy key on either instance, as it does a real one', async () => {
+    const { alice } = await membersAcross(instances.origin(instances.a), instances.origin(instances.b));
+    const aliceOnB = alice.session.at(instances.origin(instances.b));
+    const unknown = `nobody.${randomBytes(4).toString('hex')}`;
+    const entries = [];
+    // Asked at once on both, so each instance may be the first to give the name its decoy.
+    const answers = await Promise.all(
+      [alice.session, aliceOnB, alice.session, aliceOnB].map((session) =>
+        session.post('/api/directory/lookup', { communityName: unknown }),
+      ),
+    );
+    for (const answer of answers) {
+      expect(answer.status).toBe(200);
+      entries.push(((await answer.json()) as { entry: { publicKey: string } }).entry.publicKey);
+    }
+    expect(new Set(entries).size).toBe(1);
+  });
+
   it('holds one send limit across both instances', async () => {
     const { alice, bob } = await membersAcross(instances.origin(instances.a), instances.origin(instances.b));
     const aliceOnB = alice.session.at(instances.origin(instances.b));

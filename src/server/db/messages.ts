@@ -133,6 +133,61 @@ export async function findHeldMessage(
   );
 }
 
+export interface HeldMessageRef {
+  recipientId: string;
+  senderName: string;
+  id: string;
+}
+
+/** The key `findHeldMessages` files each found message under. */
+export const heldMessageKey = (ref: HeldMessageRef) => `${ref.recipientId} ${ref.senderName} ${ref.id}`;
+
+/** Rows looked up per statement. */
+const REFS_PER_STATEMENT = 200;
+
+/**
+ * `findHeldMessage` for many at once (the PostgreSQL event bus reads a batch of another instance's
+ * events): one statement per 200, keyed by `heldMessageKey`; those no longer held are not in the map.
+ */
+export async function findHeldMessages(
+  db: Db,
+  refs: readonly HeldMessageRef[],
+): Promise<Map<string, HeldMessageRow>> {
+  const found = new Map<string, HeldMessageRow>();
+  for (let start = 0; start < refs.length; start += REFS_PER_STATEMENT) {
+    const chunk = refs.slice(start, start + REFS_PER_STATEMENT);
+    const rows = await db
+      .selectFrom('messages')
+      .innerJoin('identities', 'identities.account_id', 'messages.sender_id')
+      .select([
+        'messages.id as id',
+        'messages.sender_id as senderId',
+        'identities.community_name as senderName',
+        'messages.recipient_id as recipientId',
+        'messages.sealed as sealed',
+        'messages.key_version as keyVersion',
+        'messages.accepted_at as acceptedAt',
+      ])
+      .where((eb) =>
+        eb(
+          eb.refTuple('identities.community_name', 'messages.id'),
+          'in',
+          chunk.map((ref) => eb.tuple(ref.senderName, ref.id)),
+        ),
+      )
+      .where('messages.sealed', '!=', '')
+      .where('messages.failed_at', 'is', null)
+      .$narrowType<{ senderName: string }>()
+      .execute();
+    for (const { recipientId, ...row } of rows) {
+      // The same pair could name a message to someone else: it is only found for its own recipient.
+      if (recipientId === null) continue;
+      found.set(heldMessageKey({ recipientId, senderName: row.senderName, id: row.id }), row);
+    }
+  }
+  return found;
+}
+
 export type AckOutcome =
   | { outcome: 'delivered'; senderId: string; recipientName: string }
   | { outcome: 'already_delivered' }
