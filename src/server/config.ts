@@ -28,6 +28,8 @@ export interface Config {
   keepAliveMs: number;
   pbkdf2Iterations: number;
   sessionTtlMs: number;
+  /** A session no request has used for this long lapses, whatever its TTL says. */
+  sessionIdleMs: number;
   bodyLimitBytes: number;
   /** Proxies in front of the server whose `X-Forwarded-For` entries are believed; 0 trusts none. */
   trustProxyHops: number;
@@ -95,6 +97,7 @@ export function defaultConfig(overrides: Partial<Config> = {}): Config {
     keepAliveMs: rules.keepAliveMs,
     pbkdf2Iterations: rules.pbkdf2MinIterations,
     sessionTtlMs: 30 * DAY,
+    sessionIdleMs: 30 * MINUTE,
     bodyLimitBytes: 64 * 1024,
     trustProxyHops: 0,
     rateLimits: {

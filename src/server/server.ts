@@ -9,7 +9,8 @@ import { systemClock, type Clock } from './clock';
 import type { Config } from './config';
 import { openStore } from './db/open-store';
 import { deleteExpiredRateLimits } from './db/rate-limits';
-import { deleteExpiredSessions } from './db/sessions';
+import { deleteExpiredSessions, sessionDeadline } from './db/sessions';
+import { sessionLimits } from './middleware/session';
 import { rsaDecoyKeyGenerator } from './decoy-keys';
 import { createJobRunner, type Job } from './jobs';
 import { createLogger, type Logger } from './log';
@@ -83,7 +84,13 @@ export async function startServer(
   } else {
     bus = inProcessEventBus(log);
   }
-  const streams = createPushStreams({ bus, clock, keepAliveMs: config.keepAliveMs, log });
+  const streams = createPushStreams({
+    bus,
+    clock,
+    keepAliveMs: config.keepAliveMs,
+    log,
+    renew: (key) => sessionDeadline(store.db, key, clock.now(), sessionLimits(config)),
+  });
   const decoyKeys = rsaDecoyKeyGenerator();
   const tasks = backgroundTasks(log);
   // Ends a pool refill between batches at shutdown, so stopping never waits for a whole pool of keys.
@@ -110,7 +117,7 @@ export async function startServer(
       name: 'expired-sessions',
       everyMs: config.sweepIntervalMs,
       run: async () => {
-        const removed = await deleteExpiredSessions(store.db, clock.now());
+        const removed = await deleteExpiredSessions(store.db, clock.now(), config.sessionIdleMs);
         if (removed) log.info({ removed }, 'expired sessions removed');
       },
     },

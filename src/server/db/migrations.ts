@@ -5,6 +5,7 @@ import {
   type MigrationProvider,
   Migrator,
   PostgresAdapter,
+  sql,
 } from 'kysely';
 
 // One set of migrations for SQLite and PostgreSQL: only types both understand (text, bigint, integer).
@@ -226,6 +227,17 @@ const migrations: Record<string, Migration> = {
         .addPrimaryKeyConstraint('history_reads_pk', ['account_id', 'event_key'])
         .execute();
       await db.schema.createIndex('history_reads_read_at').on('history_reads').column('read_at').execute();
+    },
+  },
+  '0008_session_idle': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .alterTable('sessions')
+        .addColumn('last_seen_at', 'bigint', (col) => col.notNull().defaultTo(0))
+        .execute();
+      // Sessions from before count as last seen when they were made: one that has been idle past the
+      // limit ends now, as it would have had the limit been there.
+      await sql`update sessions set last_seen_at = created_at`.execute(db);
     },
   },
 };

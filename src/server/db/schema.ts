@@ -20,6 +20,8 @@ export interface SessionsTable {
   account_id: string;
   created_at: number;
   expires_at: number;
+  /** The last request seen with it, to the minute: past the idle limit the session lapses. */
+  last_seen_at: number;
 }
 
 export interface IdentitiesTable {

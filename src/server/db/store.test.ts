@@ -80,11 +80,36 @@ describe.each(storeTargets())('the data layer on $kind', (target) => {
     await insertAccount(store().db, owner);
     const short = await createSession(store().db, owner.id, 1_000, 100);
     const long = await createSession(store().db, owner.id, 1_000, 10_000);
-    expect((await findSessionAccount(store().db, short, 1_099))?.id).toBe(owner.id);
-    expect(await findSessionAccount(store().db, short, 1_100)).toBeNull();
-    expect(await deleteExpiredSessions(store().db, 1_100)).toBeGreaterThanOrEqual(1);
-    expect(await findSessionAccount(store().db, short, 0)).toBeNull();
-    expect((await findSessionAccount(store().db, long, 1_100))?.name).toBe(owner.name);
+    const limits = { ttlMs: 10_000, idleMs: 1_000_000 };
+    expect((await findSessionAccount(store().db, short, 1_099, limits))?.id).toBe(owner.id);
+    expect(await findSessionAccount(store().db, short, 1_100, limits)).toBeNull();
+    expect(await deleteExpiredSessions(store().db, 1_100, limits.idleMs)).toBeGreaterThanOrEqual(1);
+    expect(await findSessionAccount(store().db, short, 0, limits)).toBeNull();
+    expect((await findSessionAccount(store().db, long, 1_100, limits))?.name).toBe(owner.name);
+  });
+
+  it('lapses a session left idle past the limit, while each use moves the limit on', async () => {
+    const owner = account();
+    await insertAccount(store().db, owner);
+    const limits = { ttlMs: 10 * 60 * 60_000, idleMs: 30 * 60_000 };
+    const start = 5_000_000;
+    const used = await createSession(store().db, owner.id, start, limits.ttlMs);
+    const idle = await createSession(store().db, owner.id, start, limits.ttlMs);
+    // Used every 20 minutes for three hours: never idle for 30.
+    for (let minutes = 20; minutes <= 180; minutes += 20) {
+      expect((await findSessionAccount(store().db, used, start + minutes * 60_000, limits))?.id).toBe(
+        owner.id,
+      );
+    }
+    expect(await findSessionAccount(store().db, idle, start + 30 * 60_000, limits)).toBeNull();
+    // Idle ones are swept like expired ones, and a used one stays.
+    expect(
+      await deleteExpiredSessions(store().db, start + 185 * 60_000, limits.idleMs),
+    ).toBeGreaterThanOrEqual(1);
+    expect(await findSessionAccount(store().db, idle, start + 20 * 60_000, limits)).toBeNull();
+    expect((await findSessionAccount(store().db, used, start + 200 * 60_000, limits))?.id).toBe(owner.id);
+    // The TTL still ends it, however busy it is.
+    expect(await findSessionAccount(store().db, used, start + limits.ttlMs, limits)).toBeNull();
   });
 
   it('sweeps rate-limit rows that expired over an hour ago', async () => {

@@ -1,6 +1,7 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
-import { findSession } from '../db/sessions';
+import type { Config } from '../config';
+import { findSession, type SessionLimits } from '../db/sessions';
 import type { AppDeps, AppEnv } from '../app-env';
 
 export function sessionCookieName(secure: boolean): string {
@@ -8,11 +9,17 @@ export function sessionCookieName(secure: boolean): string {
   return secure ? '__Host-ringpost_session' : 'ringpost_session';
 }
 
+export function sessionLimits(config: Config): SessionLimits {
+  return { ttlMs: config.sessionTtlMs, idleMs: config.sessionIdleMs };
+}
+
 export function loadSession(deps: AppDeps): MiddlewareHandler<AppEnv> {
   const name = sessionCookieName(deps.config.secureCookies);
   return async (c, next) => {
     const token = getCookie(c, name) ?? null;
-    const session = token ? await findSession(deps.store.db, token, deps.clock.now()) : null;
+    const session = token
+      ? await findSession(deps.store.db, token, deps.clock.now(), sessionLimits(deps.config))
+      : null;
     c.set('session', session && token ? { token, key: session.key, expiresAt: session.expiresAt } : null);
     c.set('account', session?.account ?? null);
     await next();

@@ -36,7 +36,11 @@ export interface StreamOwner {
   userId: string;
   /** The session's key (the hash of its token): signing out ends that session's streams. */
   sessionKey: string;
-  /** When the session lapses (ms since the epoch); the stream ends at the first heartbeat after it. */
+  /**
+   * When the session lapses unless it is used meanwhile (ms since the epoch). At the first heartbeat after
+   * it, the stream asks again (`renew`): a session used by the browser's other requests lives on, and
+   * the stream with it; one that is gone ends the stream.
+   */
   expiresAt: number;
 }
 
@@ -85,6 +89,8 @@ class PushStream {
   alreadySent: ((event: ServerEvent) => boolean) | null = null;
   unsubscribe: () => void = () => undefined;
   closed = false;
+  /** Asking whether the session still lives: one question at a time. */
+  renewing = false;
 
   constructor(
     readonly owner: StreamOwner,
@@ -134,6 +140,8 @@ export function createPushStreams(deps: {
   clock: Clock;
   keepAliveMs: number;
   log: Logger;
+  /** The session's deadline now, or null when it has lapsed or ended; without it a deadline is final. */
+  renew?: (sessionKey: string) => Promise<number | null>;
 }): PushStreams {
   const open = new Set<PushStream>();
   let closing = false;
@@ -157,10 +165,31 @@ export function createPushStreams(deps: {
   const beat = () => {
     const now = deps.clock.now();
     for (const stream of [...open]) {
-      if (stream.owner.expiresAt <= now) stream.sink.end();
-      else stream.sink.write(KEEP_ALIVE_FRAME);
+      if (stream.owner.expiresAt > now) stream.sink.write(KEEP_ALIVE_FRAME);
+      else if (!deps.renew) stream.sink.end();
+      else if (!stream.renewing) renew(stream, deps.renew);
     }
   };
+
+  function renew(stream: PushStream, ask: (sessionKey: string) => Promise<number | null>): void {
+    stream.renewing = true;
+    ask(stream.owner.sessionKey).then(
+      (deadline) => {
+        stream.renewing = false;
+        if (stream.closed) return;
+        if (deadline === null) stream.sink.end();
+        else {
+          stream.owner.expiresAt = deadline;
+          stream.sink.write(KEEP_ALIVE_FRAME);
+        }
+      },
+      (error: unknown) => {
+        // Unknown is not lapsed: the next heartbeat asks again.
+        stream.renewing = false;
+        deps.log.warn({ err: error }, 'could not check a push stream’s session');
+      },
+    );
+  }
 
   function endLocal(sessionKey: string): number {
     let ended = 0;

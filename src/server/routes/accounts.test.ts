@@ -7,6 +7,7 @@ import {
   sessionResponseSchema,
 } from '../../shared/protocol/account';
 import { errorBodySchema } from '../../shared/protocol/errors';
+import { HOUR, MINUTE } from '../../shared/rules';
 import { clientAddressResolver } from '../client-address';
 import { defaultConfig } from '../config';
 import {
@@ -145,6 +146,72 @@ describe.each(storeTargets())('accounts and sessions on $kind', (target) => {
     expect((await client.fresh().get('/api/identity', { Cookie: 'ringpost_session=forged' })).status).toBe(
       401,
     );
+  });
+
+  it('ends a session left idle past RINGPOST_SESSION_IDLE, and keeps one in use until its TTL', async () => {
+    const { client, clock } = createTestApp(store(), { sessionIdleMs: 30 * MINUTE, sessionTtlMs: 4 * HOUR });
+    const name = uniqueName('idle');
+    const authKey = randomAuthKey();
+    await client.post('/api/accounts', signUpBody(name, authKey), { 'X-Test-Address': '198.51.100.201' });
+    const idle = client.fresh();
+    expect((await idle.post('/api/session', { name, authKey })).status).toBe(200);
+    const idleCookie = idle.cookie ?? '';
+
+    // One browser is used every 20 minutes; the other is left alone.
+    for (let elapsed = 20; elapsed < 240; elapsed += 20) {
+      await clock.advance(20 * MINUTE);
+      expect((await client.get('/api/identity')).status, `after ${elapsed} min`).toBe(200);
+    }
+    expect((await client.fresh().get('/api/identity', { Cookie: idleCookie })).status).toBe(401);
+    // Past the TTL, however busy.
+    await clock.advance(20 * MINUTE);
+    expect((await client.get('/api/identity')).status).toBe(401);
+  });
+
+  it('ends a push stream when its session goes idle, but not while the browser uses the session', async () => {
+    const { client, clock, config } = createTestApp(store(), { sessionIdleMs: 30 * MINUTE });
+    await client.post('/api/accounts', signUpBody(uniqueName('stream'), randomAuthKey()), {
+      'X-Test-Address': '198.51.100.202',
+    });
+    const stream = await client.get('/api/events');
+    expect(stream.status).toBe(200);
+    const reader = stream.body?.getReader();
+    if (!reader) throw new Error('The stream has no body.');
+    let ended = false;
+    const drained = (async () => {
+      while (!(await reader.read()).done);
+      ended = true;
+    })();
+    // Used every 10 minutes for an hour: the stream carries on past its first deadline.
+    for (let minutes = 10; minutes <= 60; minutes += 10) {
+      await clock.advance(10 * MINUTE);
+      expect((await client.get('/api/identity')).status).toBe(200);
+    }
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(ended).toBe(false);
+    // Then left alone: at the first heartbeat past the idle limit the stream ends.
+    await clock.advance(30 * MINUTE + config.keepAliveMs);
+    await drained;
+    expect(ended).toBe(true);
+  });
+
+  it('revokes a session on sign-out: the same cookie sent again is refused', async () => {
+    const { client } = createTestApp(store());
+    const name = uniqueName('replay');
+    const authKey = randomAuthKey();
+    await client.post('/api/accounts', signUpBody(name, authKey), { 'X-Test-Address': '198.51.100.203' });
+    const cookie = client.cookie ?? '';
+    expect((await client.delete('/api/session')).status).toBe(204);
+    const replayed = await client.fresh().get('/api/identity', { Cookie: cookie });
+    expect(replayed.status).toBe(401);
+    expect(errorBodySchema.parse(await replayed.json()).error.code).toBe('unauthenticated');
+    const count = await store()
+      .db.selectFrom('sessions')
+      .innerJoin('accounts', 'accounts.id', 'sessions.account_id')
+      .where('accounts.name', '=', name)
+      .select((eb) => eb.fn.countAll().as('n'))
+      .executeTakeFirst();
+    expect(Number(count?.n)).toBe(0);
   });
 
   it('keeps each account on the iteration count it was made with', async () => {

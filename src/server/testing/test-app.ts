@@ -12,6 +12,8 @@ import { createApp, type AppType } from '../app';
 import type { AppDeps } from '../app-env';
 import { createAuthHasher, type AuthHasher } from '../auth/auth-hash';
 import { findAccountByName } from '../db/accounts';
+import { sessionDeadline } from '../db/sessions';
+import { sessionLimits } from '../middleware/session';
 import { rsaDecoyKeyGenerator, type DecoyKeyGenerator } from '../decoy-keys';
 import { manualClock } from '../clock';
 import { defaultConfig, type Config } from '../config';
@@ -124,7 +126,13 @@ export function createTestApp(store: Store, overrides: Partial<Config> = {}, opt
     rateLimiter: flexibleRateLimiter({ clock, pgPool: store.pgPool }),
     hasher: sharedHasher,
     bus,
-    streams: createPushStreams({ bus, clock, keepAliveMs: config.keepAliveMs, log }),
+    streams: createPushStreams({
+      bus,
+      clock,
+      keepAliveMs: config.keepAliveMs,
+      log,
+      renew: (key) => sessionDeadline(store.db, key, clock.now(), sessionLimits(config)),
+    }),
     // Tests say who they are with a header; the real server reads the socket.
     clientAddress: (c) => c.req.header('X-Test-Address') ?? '203.0.113.1',
     log,
