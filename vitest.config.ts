@@ -15,8 +15,8 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'node',
-          // bench/ holds the benchmark's own key-generation paths and their checks.
-          include: ['src/**/*.test.ts', 'bench/**/*.test.ts'],
+          // bench/ holds the benchmark's own key-generation paths and their checks; scripts/ the build's.
+          include: ['src/**/*.test.ts', 'bench/**/*.test.ts', 'scripts/**/*.test.ts'],
           exclude: ['**/*.browser.test.ts'],
           environment: 'node',
           testTimeout: 20_000,

@@ -8,6 +8,7 @@ import { openStore } from '../src/server/db/open-store';
 import { activationRequest } from '../src/server/testing/activation';
 import { createTestApp, signUpBody } from '../src/server/testing/test-app';
 import type { Figure } from './report';
+import { mannWhitney } from './stats';
 
 // DESIGN §5: no timing may tell whether a community name exists. Invites and directory lookups for real
 // names and for names nobody holds run through the real app on a real SQLite file, interleaved so machine
@@ -22,6 +23,8 @@ export interface TimingSeries {
   unknownP95Ms: number;
   /** unknown − real, in ms: what an observer would have to detect. */
   medianDifferenceMs: number;
+  /** Mann-Whitney, two-sided: below 0.01, the two kinds are told apart by their timing. */
+  pValue: number;
 }
 
 export interface RingTimingReport {
@@ -44,6 +47,7 @@ export function timingSeries(real: number[], unknown: number[]): TimingSeries {
     realP95Ms: quantile(real, 0.95),
     unknownP95Ms: quantile(unknown, 0.95),
     medianDifferenceMs: unknownMedianMs - realMedianMs,
+    pValue: mannWhitney(real, unknown).p,
   };
 }
 
@@ -142,7 +146,8 @@ export function timingFigures(series: Record<'invite' | 'lookup' | 'signIn', Tim
       met: Math.abs(figures.medianDifferenceMs) < 1,
       note:
         `${figures.samples} interleaved samples; medians real ${figures.realMedianMs.toFixed(3)} ms, ` +
-        `unknown ${figures.unknownMedianMs.toFixed(3)} ms (p95 column: difference of the p95s)`,
+        `unknown ${figures.unknownMedianMs.toFixed(3)} ms, Mann-Whitney p = ${figures.pValue.toPrecision(2)} ` +
+        `(p95 column: difference of the p95s)`,
     };
   });
 }

@@ -2,12 +2,13 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { CSRF_HEADER, errorBodySchema } from '../shared/protocol/errors';
 import { defaultConfig, type Config } from './config';
 import { createSession } from './db/sessions';
 import { EVENT_STREAM_HEADERS } from './push/sinks';
+import { storeDigest } from './testing/store-digest';
 import {
   createTestApp,
   makeActivation,
@@ -21,7 +22,11 @@ import {
 // route the app has is sent generated requests, signed out and signed in: the route list is read from the
 // app, and the field names from the shared protocol schemas, so new routes and fields are fuzzed unasked.
 
-const RUNS_PER_ROUTE = 200;
+/** Cases per route, each sent signed out and signed in: `npm run soak` (RINGPOST_SOAK=1) sends 1,000. */
+const RUNS_PER_ROUTE = process.env.RINGPOST_SOAK === '1' ? 1_000 : 200;
+
+/** What the run sent, printed at the end: the soak's report quotes it. */
+const sent = { routes: new Set<string>(), requests: 0, serverErrors: 0, refused: 0 };
 
 interface Route {
   method: string;
@@ -193,6 +198,8 @@ const STREAM_PATHS = new Set(['/api/events']);
 
 /** The answer is a success, or a 4xx in the error shape; a stream is checked by its headers, then closed. */
 async function expectCleanAnswer(route: Route, response: Response, label: string) {
+  sent.requests += 1;
+  if (response.status >= 500) sent.serverErrors += 1;
   expect(response.status, label).toBeLessThan(500);
   const type = response.headers.get('Content-Type') ?? '';
   if (type.startsWith('text/event-stream') || (STREAM_PATHS.has(route.path) && response.ok)) {
@@ -231,6 +238,13 @@ it('finds the routes to fuzz in the app itself', () => {
   expect(fieldNames).toEqual(expect.arrayContaining(['name', 'authKey', 'publicKey', 'communityName', 'iv']));
 });
 
+afterAll(() => {
+  console.log(
+    `fuzz: ${sent.routes.size} route × store pairs, ${RUNS_PER_ROUTE} cases each signed out and in; ` +
+      `${sent.requests} requests, ${sent.refused} refused with the store unchanged, ${sent.serverErrors} 5xx`,
+  );
+});
+
 describe.each(storeTargets())('every route on $kind, with generated input', (target) => {
   const store = useTestStore(target);
   let account: { id: string; cookieName: string };
@@ -252,7 +266,8 @@ describe.each(storeTargets())('every route on $kind, with generated input', (tar
   it.each(routes.map((route) => [`${route.method} ${route.path}`, route] as const))(
     '%s answers every request with a success or a JSON 4xx',
     async (_name, route) => {
-      const { app, clock, config, errorLogs } = createTestApp(store(), {
+      sent.routes.add(`${target.kind} ${route.method} ${route.path}`);
+      const { app, clock, config, deps, errorLogs } = createTestApp(store(), {
         rateLimits: unlimited,
         signInSlowdownMs: 0,
       });
@@ -272,9 +287,18 @@ describe.each(storeTargets())('every route on $kind, with generated input', (tar
             const label = `${route.method} ${route.path} signed ${withSession ? 'in' : 'out'}`;
             // Only this request's lines: while shrinking, earlier failures' lines are still in the log.
             const logged = errorLogs().length;
+            // Work an earlier answer left behind (an invitee's notice) lands before the snapshot.
+            await deps.tasks.idle();
+            const before = await storeDigest(store());
             const response = await app.request(...toRequest(route, generated, withSession ? cookie : null));
             await expectCleanAnswer(route, response, label);
             expect(errorLogs().slice(logged), label).toEqual([]);
+            if (response.status >= 400) {
+              sent.refused += 1;
+              await deps.tasks.idle();
+              // A refused request changes nothing but the counters that count refusals.
+              expect(await storeDigest(store()), `${label}: the store changed`).toBe(before);
+            }
             // An answer that sets the cookie may have ended the session (signing out does); the next run
             // starts signed in again.
             if (withSession && response.headers.has('Set-Cookie') && !(await signedIn(cookie))) {
