@@ -249,6 +249,8 @@ describe('the background sweep', () => {
       dataDir,
       staticDir: null,
       sessionTtlMs: 60 * 60_000,
+      // Longer than the TTL, so the TTL is what ends these sessions (the idle limit has its own tests).
+      sessionIdleMs: 2 * 60 * 60_000,
       sweepIntervalMs: 10 * 60_000,
     });
     const server = await startServer(config, { log, clock });

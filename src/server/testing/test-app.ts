@@ -115,7 +115,12 @@ export interface TestAppOptions {
  */
 export function createTestApp(store: Store, overrides: Partial<Config> = {}, options: TestAppOptions = {}) {
   const clock = manualClock();
-  const config = defaultConfig(overrides);
+  // Tests that move the clock on by hours or days stand for people who keep using the app meanwhile: the
+  // idle limit is as long as the TTL here unless a test sets it (its own tests do).
+  const config = defaultConfig({
+    sessionIdleMs: overrides.sessionTtlMs ?? defaultConfig().sessionTtlMs,
+    ...overrides,
+  });
   const { log, lines: logs } = memoryLogger();
   const bus = options.deps?.bus ?? inProcessEventBus(log);
   const decoyKeys = options.deps?.decoyKeys ?? rsaDecoyKeyGenerator();
