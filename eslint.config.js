@@ -93,7 +93,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['eslint.config.js'],
+    files: ['eslint.config.js', 'stryker.config.mjs'],
     extends: [tseslint.configs.disableTypeChecked],
   },
   {
