@@ -1,4 +1,6 @@
 // @ts-check
+import process from 'node:process';
+
 // `npm run mutation`: StrykerJS over the shared crypto, the server's data layer, its auth and its rate
 // limits (issue 12). Not in CI: a run takes tens of minutes. RINGPOST_MUTATE narrows it to one glob.
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
