@@ -23,6 +23,7 @@ import { ringRoutes } from './routes/ring';
 import { sessionRoutes } from './routes/session';
 
 const isApiPath = (path: string) => path === '/api' || path.startsWith('/api/');
+const isClientRoute = (path: string) => !path.startsWith('/assets/') && !path.startsWith('/.well-known/');
 
 /** The path as the client sent it, still percent-encoded, so a logged `%0A` stays three characters. */
 function rawPath(c: Context): string {
@@ -124,6 +125,8 @@ function mountSpa(app: Hono<AppEnv>, root: string) {
     await next();
     if (isApiPath(c.req.path) || !c.res.ok) return;
     // Vite puts content-hashed files under /assets: they never change, so they may be cached for good.
+    // Everything else, the release manifest included, is asked for again each time, so a new release
+    // shows at once.
     const immutable = c.req.path.startsWith('/assets/');
     c.res.headers.set('Cache-Control', immutable ? 'public, max-age=31536000, immutable' : 'no-cache');
     if (immutable) c.res.headers.set('Vary', 'Accept-Encoding');
@@ -132,9 +135,11 @@ function mountSpa(app: Hono<AppEnv>, root: string) {
   app.use('*', serveStatic({ root, precompressed: true }));
   let indexHtml: Promise<string> | undefined;
   // Client-side routes (/settings, /people…) all load the SPA shell. A missing hashed asset is a 404:
-  // answering it with the page would get the page cached for a year under the asset's name.
+  // answering it with the page would get the page cached for a year under the asset's name. So is a
+  // missing file under /.well-known/ (the release manifest, decision 019): tools read those, and the
+  // page would only make them fail to parse it.
   app.get('*', async (c, next) => {
-    if (isApiPath(c.req.path) || c.req.path.startsWith('/assets/')) return next();
+    if (isApiPath(c.req.path) || !isClientRoute(c.req.path)) return next();
     indexHtml ??= readFile(join(root, 'index.html'), 'utf8');
     return c.html(await indexHtml);
   });
