@@ -80,16 +80,29 @@ export async function openEventStream(
     });
   // Registered before the request goes out: the first frame is written as soon as the stream opens.
   const first = waitFor(() => true);
+  // A stream that never opened must not leave that waiter to reject later with nobody listening (a
+  // client reconnecting to a server that is down tries many times).
+  const abandon = () => {
+    for (const waiter of waiters) clearTimeout(waiter.timer);
+    waiters.clear();
+  };
 
-  const response = await fetch(`${session.origin}/api/events`, {
-    headers: {
-      Accept: 'text/event-stream',
-      ...(session.cookie ? { Cookie: session.cookie } : {}),
-      ...(lastEventId === null ? {} : { 'Last-Event-ID': lastEventId }),
-    },
-    signal: aborter.signal,
-  });
+  let response: Response;
+  try {
+    response = await fetch(`${session.origin}/api/events`, {
+      headers: {
+        Accept: 'text/event-stream',
+        ...(session.cookie ? { Cookie: session.cookie } : {}),
+        ...(lastEventId === null ? {} : { 'Last-Event-ID': lastEventId }),
+      },
+      signal: aborter.signal,
+    });
+  } catch (error) {
+    abandon();
+    throw error;
+  }
   if (response.status !== 200 || !response.body) {
+    abandon();
     aborter.abort();
     throw new Error(`GET /api/events answered ${response.status}.`);
   }
