@@ -1,6 +1,7 @@
 import { pbkdf2Sync } from 'node:crypto';
-import { expect, test, type Request } from '@playwright/test';
+import type { Request } from '@playwright/test';
 import { createAccount, expectSignedIn, fillSignIn, newPerson, signIn, signOut } from './support/accounts';
+import { expect, test } from './support/fixtures';
 
 test.describe('an account', () => {
   test('can be created, signed out of, signed into again, and survives a reload', async ({ page }) => {

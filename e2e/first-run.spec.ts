@@ -1,5 +1,6 @@
-import { expect, test, type Page } from '@playwright/test';
+import type { Page } from '@playwright/test';
 import { createAccount, newPerson } from './support/accounts';
+import { expect, test } from './support/fixtures';
 import { activateSharing, claimCommunityName, newCommunityName } from './support/sharing';
 
 const TABS = ['Settings', 'People', 'Messages', 'History'] as const;

@@ -1,4 +1,6 @@
-import { expect, test, type ConsoleMessage } from '@playwright/test';
+import { createHash } from 'node:crypto';
+import type { ConsoleMessage } from '@playwright/test';
+import { expect, test } from './support/fixtures';
 
 // What the production server does on the wire, as a browser sees it on a first visit.
 
@@ -40,6 +42,34 @@ test.describe('a first visit', () => {
       expect(asset.headers['cache-control'], asset.url).toBe('public, max-age=31536000, immutable');
       expect(asset.headers.vary, asset.url).toContain('Accept-Encoding');
     }
+  });
+
+  test('names every script and stylesheet of the page with the integrity of the bytes served', async ({
+    page,
+    request,
+  }) => {
+    // The page as served, read by the browser's own parser, before any script adds tags of its own.
+    const html = await (await request.get('/')).text();
+    await page.goto('/');
+    const loaded = await page.evaluate((source) => {
+      const parsed = new DOMParser().parseFromString(source, 'text/html');
+      const tags = parsed.querySelectorAll(
+        'script[src], link[rel~="stylesheet"], link[rel~="modulepreload"]',
+      );
+      return [...tags].map((tag) => ({
+        url: tag.getAttribute('src') ?? tag.getAttribute('href') ?? '',
+        integrity: tag.getAttribute('integrity'),
+      }));
+    }, html);
+    expect(loaded.length).toBeGreaterThan(1);
+    for (const { url, integrity } of loaded) {
+      const served = await request.get(url, { headers: { 'Accept-Encoding': 'identity' } });
+      const digest = createHash('sha384')
+        .update(await served.body())
+        .digest('base64');
+      expect(integrity, url).toBe(`sha384-${digest}`);
+    }
+    await expect(page.getByRole('form', { name: 'Sign in' })).toBeVisible();
   });
 
   test('a hashed asset that does not exist is a 404, not the page', async ({ request }) => {

@@ -5,6 +5,7 @@ import { formatServerKeys, generateServerKey } from '../src/server/server-keys';
 import { signIn } from './support/accounts';
 import { balancer, type Balancer } from './support/balancer';
 import { createSharingPerson, expect, test, type SharingPerson } from './support/fixtures';
+import { keepSchemaForLeakCheck } from './support/leak-record';
 import { openMessages, receivedFrom, sendMessage, sentTo } from './support/messages';
 import { ownServer, type OwnServer } from './support/own-server';
 import { joinRings } from './support/ring';
@@ -52,6 +53,8 @@ test.describe('two instances on one PostgreSQL', () => {
   test.afterEach(async () => {
     await front.close();
     await Promise.all([instanceA.dispose(), instanceB.dispose()]);
+    // Every row, kept for the leak check after the run: the schema goes now.
+    await keepSchemaForLeakCheck(url ?? '', schema);
     await admin(`DROP SCHEMA ${schema} CASCADE`);
   });
 

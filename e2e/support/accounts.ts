@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { expect, type Page } from '@playwright/test';
+import { recordSecret } from './leak-record';
 
 export interface Person {
   accountName: string;
@@ -7,10 +8,11 @@ export interface Person {
 }
 
 export function newPerson(prefix = 'user'): Person {
-  return {
-    accountName: `${prefix}-${randomBytes(4).toString('hex')}`,
-    password: `correct horse ${randomBytes(6).toString('base64url')} staple`,
-  };
+  const password = `correct horse ${randomBytes(6).toString('base64url')} staple`;
+  // Also those never typed into a browser (fixtures derive keys from them in Node): the server must not
+  // hold any of them either way.
+  recordSecret('password', password, 'made by newPerson');
+  return { accountName: `${prefix}-${randomBytes(4).toString('hex')}`, password };
 }
 
 export async function createAccount(page: Page, person: Person): Promise<void> {

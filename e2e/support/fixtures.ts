@@ -6,6 +6,7 @@ import { identityResponseSchema } from '../../src/shared/protocol/identity';
 import { TERMS_VERSION } from '../../src/shared/protocol/ring';
 import { activationRequest } from '../../src/server/testing/activation';
 import { newPerson, type Person } from './accounts';
+import { recordEveryContext, recordPrivateKey } from './leak-record';
 import { newCommunityName } from './sharing';
 
 // People who have already done the slow part: an account, a keypair with its sealed backup on the server,
@@ -63,7 +64,8 @@ export async function createSharingPerson(
     201,
   );
 
-  const { request: activation } = await activationRequest(person.accountName, wrapKey, KEY_BITS);
+  const { request: activation, pkcs8 } = await activationRequest(person.accountName, wrapKey, KEY_BITS);
+  recordPrivateKey(pkcs8);
   const { fingerprint } = activation;
   await expectStatus(await request.post('/api/identity', { headers, data: activation }), 201);
 
@@ -84,10 +86,21 @@ export async function createSharingPerson(
   return { ...person, communityName: identity?.communityName ?? null, fingerprint };
 }
 
+/**
+ * Every spec takes `test` from here (e2e/leak-scan.spec.ts checks it), so that every browser context of
+ * the run is recorded for the leak check after it: what it sends, and what is typed into it.
+ */
 export const test = base.extend<{
   /** Makes one person per call, each with a cookie jar of their own that is thrown away afterwards. */
   makeSharingPerson: (options?: SharingPersonOptions) => Promise<SharingPerson>;
 }>({
+  browser: [
+    async ({ browser }, use) => {
+      recordEveryContext(browser);
+      await use(browser);
+    },
+    { scope: 'worker' },
+  ],
   makeSharingPerson: async ({ playwright, baseURL }, use) => {
     await use(async (options) => {
       const request = await playwright.request.newContext({ baseURL });

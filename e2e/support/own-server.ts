@@ -1,12 +1,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { closeSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort } from '../../src/server/testing/free-port';
+import { ownServerDataDir } from './leak-record';
 
 // A Ringpost server of a story's own, from the run's build, for stories that stop and restart it while
 // browsers keep going; the shared server stays up for every other story. It keeps its port and data
-// folder (and so its server key) across restarts, as a real deployment would.
+// folder (and so its server key) across restarts, as a real deployment would. The folder, with the
+// server's log in it, outlives the server: the leak check after the run reads it, then deletes it with
+// the run's data folder.
 
 export interface OwnServer {
   baseURL: string;
@@ -16,6 +18,7 @@ export interface OwnServer {
   stop(): Promise<void>;
   /** SIGKILL: the process dies on the spot, as in a crash or an out-of-memory kill. */
   kill(): Promise<void>;
+  /** Stops the server; its data folder stays for the leak check. */
   dispose(): Promise<void>;
 }
 
@@ -38,13 +41,15 @@ export async function ownServer(env: Record<string, string> = {}): Promise<OwnSe
   if (!buildDir) throw new Error('E2E_BUILD_DIR is not set: run through playwright.config.ts.');
   const port = await freePort();
   const baseURL = `http://127.0.0.1:${port}`;
-  const dataDir = mkdtempSync(join(tmpdir(), 'ringpost-own-'));
+  const dataDir = ownServerDataDir();
   let child: ChildProcess | null = null;
 
   const server: OwnServer = {
     baseURL,
     dataDir,
     async start() {
+      // Its log and anything Node prints, appended to across restarts; the child keeps its own descriptor.
+      const log = openSync(join(dataDir, 'server.log'), 'a');
       child = spawn(process.execPath, [join(buildDir, 'server/index.js')], {
         env: {
           ...process.env,
@@ -52,15 +57,16 @@ export async function ownServer(env: Record<string, string> = {}): Promise<OwnSe
           HOST: '127.0.0.1',
           DATA_DIR: dataDir,
           RINGPOST_STATIC_DIR: join(buildDir, 'app'),
-          RINGPOST_LOG: '0',
+          RINGPOST_LOG: '1',
           RINGPOST_DECOY_POOL: '2',
           RINGPOST_RATE_SIGNUP_ADDRESS: '10000/1h',
           RINGPOST_RATE_SIGNIN_ADDRESS: '10000/1h',
           RINGPOST_RATE_CLAIM_NAME_ADDRESS: '10000/1h',
           ...env,
         },
-        stdio: 'ignore',
+        stdio: ['ignore', log, log],
       });
+      closeSync(log);
       await untilHealthy(baseURL, child);
     },
     async stop() {
@@ -81,7 +87,6 @@ export async function ownServer(env: Record<string, string> = {}): Promise<OwnSe
     },
     async dispose() {
       await server.stop();
-      rmSync(dataDir, { recursive: true, force: true });
     },
   };
   await server.start();
