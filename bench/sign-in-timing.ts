@@ -1,10 +1,6 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { defaultConfig } from '../src/server/config';
-import { openStore } from '../src/server/db/open-store';
-import { createTestApp, randomAuthKey, signUpBody } from '../src/server/testing/test-app';
+import { randomAuthKey, signUpBody } from '../src/server/testing/test-app';
 import { timingSeries, type TimingSeries } from './ring-timing';
+import { openTimingApp } from './timing-app';
 
 // DESIGN §5: an unknown account and a wrong password must not be told apart by timing. Both run one scrypt
 // (the unknown name against a decoy hash); this measures the two answers' latency through the real app
@@ -13,15 +9,7 @@ import { timingSeries, type TimingSeries } from './ring-timing';
 /** `samples` sign-ins, half with a wrong password for a real account ("real"), half for unknown names. */
 export async function runSignInTimingBench(samples = 2_000): Promise<TimingSeries> {
   const runs = samples / 2;
-  const dataDir = mkdtempSync(join(tmpdir(), 'ringpost-bench-'));
-  const store = await openStore({ dataDir });
-  const unlimited = { limit: 1_000_000, windowMs: 60_000 };
-  const base = defaultConfig();
-  // Every limit out of the way: this measures the answers, not the limiter.
-  const rateLimits = Object.fromEntries(
-    Object.keys(base.rateLimits).map((rule) => [rule, unlimited]),
-  ) as typeof base.rateLimits;
-  const { client } = createTestApp(store, { rateLimits });
+  const { client, close } = await openTimingApp();
   await client.post('/api/accounts', signUpBody('bench-user'));
   const wrong: number[] = [];
   const unknown: number[] = [];
@@ -42,7 +30,6 @@ export async function runSignInTimingBench(samples = 2_000): Promise<TimingSerie
       wrong.push(await time('bench-user'));
     }
   }
-  await store.close();
-  rmSync(dataDir, { recursive: true, force: true });
+  await close();
   return timingSeries(wrong, unknown);
 }

@@ -1,24 +1,13 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { defaultConfig } from '../src/server/config';
-import { openStore } from '../src/server/db/open-store';
-import { createTestApp, signUpBody } from '../src/server/testing/test-app';
+import { signUpBody } from '../src/server/testing/test-app';
 import { timingSeries, type TimingSeries } from './ring-timing';
+import { openTimingApp } from './timing-app';
 
 // Sign-up must say when an account name is taken (names are unique), but only by its answer: a taken name
 // runs the same slow hash as a free one before the name is checked, so the time to the 409 says no more
 // than the 409 does, and a free name's 201 costs the same. "real": a taken name; "unknown": a free one.
 
 export async function runSignUpTimingBench(samples = 2_000): Promise<TimingSeries> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'ringpost-bench-'));
-  const store = await openStore({ dataDir });
-  const unlimited = { limit: 1_000_000, windowMs: 60_000 };
-  const base = defaultConfig();
-  const rateLimits = Object.fromEntries(
-    Object.keys(base.rateLimits).map((rule) => [rule, unlimited]),
-  ) as typeof base.rateLimits;
-  const { client } = createTestApp(store, { rateLimits });
+  const { client, close } = await openTimingApp();
   const taken = 'bench-taken';
   await client.post('/api/accounts', signUpBody(taken));
   const takenTimes: number[] = [];
@@ -43,7 +32,6 @@ export async function runSignUpTimingBench(samples = 2_000): Promise<TimingSerie
       takenTimes.push(await time(taken, 409));
     }
   }
-  await store.close();
-  rmSync(dataDir, { recursive: true, force: true });
+  await close();
   return timingSeries(takenTimes, freeTimes);
 }

@@ -65,14 +65,7 @@ export interface ServerProcess {
 }
 
 /** Every limit the bench would hit out of the way: this measures delivery, not the limiter. */
-export const UNLIMITED_RATES = {
-  RINGPOST_RATE_SEND: '1000000/1m',
-  RINGPOST_RATE_SIGNUP_ADDRESS: '1000000/1h',
-  RINGPOST_RATE_SIGNIN_ADDRESS: '1000000/1h',
-  RINGPOST_RATE_CLAIM_NAME_ADDRESS: '1000000/1h',
-  RINGPOST_RATE_CLAIM_NAME: '1000000/1h',
-  RINGPOST_RATE_INVITE: '1000000/1h',
-} as const;
+export { UNLIMITED_RATES } from '../../src/server/testing/unlimited-rates';
 
 /** CPU time the process has used so far (user + system), from /proc/<pid>/stat, in ms. */
 export function readCpuMs(pid: number): number {

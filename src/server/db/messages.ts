@@ -82,7 +82,8 @@ export async function insertMessage(
   return { acceptedAt: first.accepted_at, inserted: false };
 }
 
-function heldFor(db: Db, recipientId: string) {
+/** A held message's columns, sealed envelope included, and its sender's community name. */
+function heldMessages(db: Db) {
   return db
     .selectFrom('messages')
     .innerJoin('identities', 'identities.account_id', 'messages.sender_id')
@@ -93,7 +94,11 @@ function heldFor(db: Db, recipientId: string) {
       'messages.sealed as sealed',
       'messages.key_version as keyVersion',
       'messages.accepted_at as acceptedAt',
-    ])
+    ]);
+}
+
+function heldFor(db: Db, recipientId: string) {
+  return heldMessages(db)
     .where('messages.recipient_id', '=', recipientId)
     .where('messages.sealed', '!=', '')
     .where('identities.community_name', 'is not', null)
@@ -156,18 +161,8 @@ export async function findHeldMessages(
   const found = new Map<string, HeldMessageRow>();
   for (let start = 0; start < refs.length; start += REFS_PER_STATEMENT) {
     const chunk = refs.slice(start, start + REFS_PER_STATEMENT);
-    const rows = await db
-      .selectFrom('messages')
-      .innerJoin('identities', 'identities.account_id', 'messages.sender_id')
-      .select([
-        'messages.id as id',
-        'messages.sender_id as senderId',
-        'identities.community_name as senderName',
-        'messages.recipient_id as recipientId',
-        'messages.sealed as sealed',
-        'messages.key_version as keyVersion',
-        'messages.accepted_at as acceptedAt',
-      ])
+    const rows = await heldMessages(db)
+      .select('messages.recipient_id as recipientId')
       .where((eb) =>
         eb(
           eb.refTuple('identities.community_name', 'messages.id'),

@@ -13,6 +13,7 @@ import { testEnvelope } from './envelopes';
 import { freePort } from './free-port';
 import { apiSession, createBenchPerson, joinRings, type ApiSession } from './http-session';
 import { openEventStream, type EventStream, type SseFrame } from './sse-reader';
+import { UNLIMITED_RATES } from './unlimited-rates';
 
 // Crash safety (the hardening issue): a stream of messages through the compiled server, which is killed
 // with SIGKILL while requests are in flight and started again on the same port and data. The two clients
@@ -67,14 +68,7 @@ export interface CrashReport {
 }
 
 /** Every limit out of the way: this tests delivery through crashes, not the limiter. */
-const OPEN_RATES = {
-  RINGPOST_RATE_SEND: '1000000/1m',
-  RINGPOST_RATE_SIGNUP_ADDRESS: '1000000/1h',
-  RINGPOST_RATE_SIGNIN_ADDRESS: '1000000/1h',
-  RINGPOST_RATE_CLAIM_NAME_ADDRESS: '1000000/1h',
-  RINGPOST_RATE_CLAIM_NAME: '1000000/1h',
-  RINGPOST_RATE_INVITE: '1000000/1h',
-} as const;
+const OPEN_RATES = UNLIMITED_RATES;
 
 /** A request with no answer after this long counts as failed, as the browser's send timeout does. */
 const REQUEST_TIMEOUT_MS = 10_000;
