@@ -309,5 +309,7 @@ describe.each(storeTargets())('every route on $kind, with generated input', (tar
         { numRuns: RUNS_PER_ROUTE },
       );
     },
+    // Sign-up and sign-in run a real scrypt for most of their cases.
+    RUNS_PER_ROUTE * 100,
   );
 });

@@ -1,6 +1,5 @@
 import type { IncomingMessage } from 'node:http';
 import type { Context, MiddlewareHandler } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { nodeBindings, type AppEnv } from '../app-env';
 import { errorBody } from '../errors';
 import { declaresBody } from './request-guards';
@@ -56,31 +55,46 @@ export function readBody(incoming: IncomingMessage, maxSize: number): Promise<Bu
   });
 }
 
+/** `readBody` for a Web Request (the app called in-process, as most API tests do): the same rules. */
+export async function readWebBody(request: Request, maxSize: number): Promise<Buffer | null> {
+  if (!request.body) return Buffer.alloc(0);
+  const reader: ReadableStreamDefaultReader<Uint8Array> = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return Buffer.concat(chunks, size);
+    size += value.length;
+    if (size > maxSize) {
+      await reader.cancel();
+      return null;
+    }
+    chunks.push(value);
+  }
+}
+
 /**
- * Reads a state-changing request's body up to `maxSize(path)` bytes, answering 413 past it. Without Node's
- * bindings (the app called in-process, as most API tests do) Hono's own body limit does the same.
+ * Reads a state-changing request's body up to `maxSize(path)` bytes, answering 413 past it, before any
+ * handler runs: a handler that never reads the body (signing out) must not act on a request that is then
+ * refused for its size. In-process the body is read from the Web Request in the same way.
  */
 export function requestBodies(maxSize: (path: string) => number): MiddlewareHandler<AppEnv> {
-  const fallbacks = new Map<number, MiddlewareHandler>();
-  const fallback = (size: number) => {
-    let middleware = fallbacks.get(size);
-    if (!middleware) {
-      middleware = bodyLimit({ maxSize: size, onError: (c) => tooLarge(c, size) });
-      fallbacks.set(size, middleware);
-    }
-    return middleware;
-  };
   return async (c, next) => {
     // A GET carries no body we read, and asking for one makes @hono/node-server build a full Request with
     // an AbortController that a long-lived push stream then keeps: ~2 KB on each idle connection.
     if (c.req.method === 'GET' || c.req.method === 'HEAD') return next();
     const limit = maxSize(c.req.path);
     const { incoming } = nodeBindings(c);
-    if (!incoming) return fallback(limit)(c, next);
-    if (!declaresBody((name) => c.req.header(name)) || incoming.readableEnded) return next();
+    if (incoming?.readableEnded) return next();
     const declared = Number(c.req.header('Content-Length'));
     if (Number.isFinite(declared) && declared > limit) return tooLarge(c, limit);
-    const body = await readBody(incoming, limit);
+    let body: Buffer | null;
+    if (incoming) {
+      if (!declaresBody((name) => c.req.header(name))) return next();
+      body = await readBody(incoming, limit);
+    } else {
+      body = await readWebBody(c.req.raw, limit);
+    }
     if (body === null) return tooLarge(c, limit);
     // Hono keeps promises in its body cache, though its type names the methods that make them.
     Object.assign(c.req.bodyCache, { text: Promise.resolve(body.toString('utf8')) });
