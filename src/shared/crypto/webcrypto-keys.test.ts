@@ -47,6 +47,11 @@ describe('WebCrypto round trips', () => {
   it('OAEP encrypt → decrypt and PSS sign → verify', async () => {
     const privateKeys = await importRsaPrivateKeys(env, pkcs8);
     const publicKeys = await importRsaPublicKeys(env, spki);
+    // Public keys too are imported for use only: the bytes they came from are the only copy anyone needs.
+    expect(publicKeys.encryptKey.extractable).toBe(false);
+    expect(publicKeys.verifyKey.extractable).toBe(false);
+    expect(publicKeys.encryptKey.usages.sort()).toEqual(['encrypt', 'wrapKey']);
+    expect(publicKeys.verifyKey.usages).toEqual(['verify']);
     const ciphertext = await subtle.encrypt(OAEP_PARAMS, publicKeys.encryptKey, message);
     expect(new Uint8Array(await subtle.decrypt(OAEP_PARAMS, privateKeys.decryptKey, ciphertext))).toEqual(
       message,

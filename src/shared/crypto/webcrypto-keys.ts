@@ -57,8 +57,9 @@ export async function importRsaPublicKeys(
   const der = new Uint8Array(spki);
   try {
     const [encryptKey, verifyKey] = await Promise.all([
-      subtle.importKey('spki', der, RSA_OAEP_SHA256, true, ['encrypt', 'wrapKey']),
-      subtle.importKey('spki', der, RSA_PSS_SHA256, true, ['verify']),
+      // Not extractable: whoever imports a public key already holds its bytes, and nothing exports one.
+      subtle.importKey('spki', der, RSA_OAEP_SHA256, false, ['encrypt', 'wrapKey']),
+      subtle.importKey('spki', der, RSA_PSS_SHA256, false, ['verify']),
     ]);
     return { encryptKey, verifyKey };
   } catch (cause) {
