@@ -1,14 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { deriveAccountKeys } from '../src/shared/crypto/account-keys';
 import { TERMS_VERSION } from '../src/shared/protocol/ring';
-import { defaultConfig } from '../src/server/config';
-import { openStore } from '../src/server/db/open-store';
 import { activationRequest } from '../src/server/testing/activation';
-import { createTestApp, signUpBody } from '../src/server/testing/test-app';
+import { signUpBody } from '../src/server/testing/test-app';
 import type { Figure } from './report';
 import { mannWhitney } from './stats';
+import { openTimingApp } from './timing-app';
 
 // DESIGN §5: no timing may tell whether a community name exists. Invites and directory lookups for real
 // names and for names nobody holds run through the real app on a real SQLite file, interleaved so machine
@@ -53,14 +49,7 @@ export function timingSeries(real: number[], unknown: number[]): TimingSeries {
 
 /** `samples` per endpoint, half real and half unknown; `names` of each kind are cycled through. */
 export async function runRingTimingBench(samples = 2_000, names = 40): Promise<RingTimingReport> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'ringpost-bench-'));
-  const store = await openStore({ dataDir });
-  const unlimited = { limit: 1_000_000_000, windowMs: 60_000 };
-  const base = defaultConfig();
-  const rateLimits = Object.fromEntries(
-    Object.keys(base.rateLimits).map((rule) => [rule, unlimited]),
-  ) as typeof base.rateLimits;
-  const { client, deps } = createTestApp(store, { rateLimits, decoyPoolSize: names * 3 });
+  const { client, deps, close } = await openTimingApp({ decoyPoolSize: names * 3 });
   const expectStatus = async (response: Response, status: number) => {
     if (response.status !== status) {
       throw new Error(`expected ${status}, got ${response.status}: ${await response.text()}`);
@@ -118,8 +107,7 @@ export async function runRingTimingBench(samples = 2_000, names = 40): Promise<R
 
   const invite = await measure('/api/ring/invites', 202);
   const lookup = await measure('/api/directory/lookup', 200);
-  await store.close();
-  rmSync(dataDir, { recursive: true, force: true });
+  await close();
   return { invite, lookup };
 }
 

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
+import { createThrowawaySchema, type ThrowawaySchema } from '../src/server/testing/pg-schema';
 import type { Browser, Page, PlaywrightWorkerArgs } from '@playwright/test';
 import { formatServerKeys, generateServerKey } from '../src/server/server-keys';
 import { signIn } from './support/accounts';
@@ -18,28 +18,15 @@ const url = process.env.TEST_DATABASE_URL;
 test.describe('two instances on one PostgreSQL', () => {
   test.skip(!url, 'Set TEST_DATABASE_URL to a PostgreSQL database to run these stories.');
 
-  let schema = '';
+  let schema: ThrowawaySchema;
   let instanceA: OwnServer;
   let instanceB: OwnServer;
   let front: Balancer;
 
-  async function admin(statement: string) {
-    const client = new pg.Client({ connectionString: url });
-    await client.connect();
-    try {
-      await client.query(statement);
-    } finally {
-      await client.end();
-    }
-  }
-
   test.beforeEach(async () => {
-    schema = `e2e_${randomBytes(6).toString('hex')}`;
-    await admin(`CREATE SCHEMA ${schema}`);
-    const databaseUrl = new URL(url ?? '');
-    databaseUrl.searchParams.set('options', `-c search_path=${schema}`);
+    schema = await createThrowawaySchema(url ?? '', 'e2e');
     const env = {
-      DATABASE_URL: databaseUrl.toString(),
+      DATABASE_URL: schema.url,
       RINGPOST_SERVER_KEY: formatServerKeys([generateServerKey()]),
       RINGPOST_PUSH_SWEEP: '1s',
     };
@@ -54,8 +41,8 @@ test.describe('two instances on one PostgreSQL', () => {
     await front.close();
     await Promise.all([instanceA.dispose(), instanceB.dispose()]);
     // Every row, kept for the leak check after the run: the schema goes now.
-    await keepSchemaForLeakCheck(url ?? '', schema);
-    await admin(`DROP SCHEMA ${schema} CASCADE`);
+    await keepSchemaForLeakCheck(url ?? '', schema.name);
+    await schema.drop();
   });
 
   async function personAt(

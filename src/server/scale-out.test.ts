@@ -17,6 +17,7 @@ import {
   joinRings,
   type ApiSession,
 } from './testing/http-session';
+import { createThrowawaySchema } from './testing/pg-schema';
 import { openEventStream, type EventStream, type SseFrame } from './testing/sse-reader';
 
 // Several instances of the real server over one real PostgreSQL (DESIGN §3), each on its own socket, as a
@@ -34,17 +35,17 @@ async function admin<T>(task: (client: pg.Client) => Promise<T>): Promise<T> {
   }
 }
 
-/** A DATABASE_URL whose connections live in `schema`, as an operator would give one. */
-function inSchema(schema: string): string {
-  const address = new URL(url ?? '');
-  address.searchParams.set('options', `-c search_path=${schema}`);
-  return address.toString();
-}
-
 const OPEN_RATES = { limit: 100_000, windowMs: 60 * 60_000 };
 
+/** Sign-up and sign-in from one address many times over; every other limit as it ships. */
+const openRates = (): Config['rateLimits'] => ({
+  ...defaultConfig().rateLimits,
+  signUpPerAddress: OPEN_RATES,
+  signInPerAddress: OPEN_RATES,
+  claimNamePerAddress: OPEN_RATES,
+});
+
 function instanceConfig(databaseUrl: string, overrides: Partial<Config> = {}): Config {
-  const base = defaultConfig();
   return defaultConfig({
     port: 0,
     host: '127.0.0.1',
@@ -54,22 +55,16 @@ function instanceConfig(databaseUrl: string, overrides: Partial<Config> = {}): C
     log: false,
     decoyPoolSize: 0,
     pushSweepMs: 300,
-    rateLimits: {
-      ...base.rateLimits,
-      signUpPerAddress: OPEN_RATES,
-      signInPerAddress: OPEN_RATES,
-      claimNamePerAddress: OPEN_RATES,
-    },
+    rateLimits: openRates(),
     ...overrides,
   });
 }
 
 /** Two instances on a fresh schema, and everything needed to stop them and drop it. */
 async function twoInstances(overrides: Partial<Config> = {}) {
-  const schema = `scale_${randomBytes(6).toString('hex')}`;
-  await admin((client) => client.query(`CREATE SCHEMA ${schema}`));
+  const schema = await createThrowawaySchema(url ?? '', 'scale');
   const serverKeys = [generateServerKey()];
-  const configs = [0, 1].map(() => instanceConfig(inSchema(schema), { serverKeys, ...overrides }));
+  const configs = [0, 1].map(() => instanceConfig(schema.url, { serverKeys, ...overrides }));
   const logs = configs.map(() => memoryLogger());
   // One after the other: the first runs the migrations, the second finds them done.
   const servers: RunningServer[] = [];
@@ -80,13 +75,12 @@ async function twoInstances(overrides: Partial<Config> = {}) {
   return {
     a,
     b,
-    schema,
     logs,
     origin: (server: RunningServer) => `http://127.0.0.1:${server.port}`,
     async stop() {
       await Promise.all(servers.map((server) => server.shutdown()));
       for (const config of configs) rmSync(config.dataDir, { recursive: true, force: true });
-      await admin((client) => client.query(`DROP SCHEMA ${schema} CASCADE`));
+      await schema.drop();
     },
   };
 }
@@ -158,13 +152,7 @@ describe.skipIf(!url)('two instances on one PostgreSQL', () => {
 
   beforeAll(async () => {
     instances = await twoInstances({
-      rateLimits: {
-        ...instanceConfig('postgres://unused').rateLimits,
-        signUpPerAddress: OPEN_RATES,
-        signInPerAddress: OPEN_RATES,
-        claimNamePerAddress: OPEN_RATES,
-        sendsPerAccount: { limit: 40, windowMs: 60 * 60_000 },
-      },
+      rateLimits: { ...openRates(), sendsPerAccount: { limit: 40, windowMs: 60 * 60_000 } },
     });
   }, 60_000);
   afterAll(async () => {

@@ -1,10 +1,8 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import pg from 'pg';
 import { serverEventSchema } from '../../shared/protocol/events';
 import { pendingMessagesResponseSchema, type IncomingMessage } from '../../shared/protocol/messages';
 import { rules } from '../../shared/rules';
@@ -12,6 +10,7 @@ import { formatServerKeys, generateServerKey } from '../server-keys';
 import { testEnvelope } from './envelopes';
 import { freePort } from './free-port';
 import { apiSession, createBenchPerson, joinRings, type ApiSession } from './http-session';
+import { createThrowawaySchema } from './pg-schema';
 import { openEventStream, type EventStream, type SseFrame } from './sse-reader';
 import { UNLIMITED_RATES } from './unlimited-rates';
 
@@ -91,24 +90,6 @@ async function buildServer(): Promise<{ script: string; remove: () => void }> {
     cwd: ROOT,
   });
   return { script: join(dir, 'index.js'), remove: () => rmSync(dir, { recursive: true, force: true }) };
-}
-
-/** A schema of its own on the test database, reached through DATABASE_URL's search_path. */
-async function throwawaySchema(adminUrl: string): Promise<{ url: string; drop: () => Promise<void> }> {
-  const schema = `crash_${randomBytes(6).toString('hex')}`;
-  const run = async (statement: string) => {
-    const client = new pg.Client({ connectionString: adminUrl });
-    await client.connect();
-    try {
-      await client.query(statement);
-    } finally {
-      await client.end();
-    }
-  };
-  await run(`CREATE SCHEMA ${schema}`);
-  const separator = adminUrl.includes('?') ? '&' : '?';
-  const url = `${adminUrl}${separator}options=${encodeURIComponent(`-c search_path=${schema}`)}`;
-  return { url, drop: () => run(`DROP SCHEMA ${schema} CASCADE`) };
 }
 
 interface ServerUnderTest {
@@ -207,7 +188,7 @@ export async function runCrashScenario(options: CrashRunOptions): Promise<CrashR
 
   const build = await buildServer();
   const dataDir = mkdtempSync(join(tmpdir(), 'ringpost-crash-'));
-  const schema = options.store === 'postgres' ? await throwawaySchema(options.adminUrl) : null;
+  const schema = options.store === 'postgres' ? await createThrowawaySchema(options.adminUrl, 'crash') : null;
   const port = await freePort();
   const server = serverUnderTest({
     script: build.script,
