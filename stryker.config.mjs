@@ -23,12 +23,19 @@ const config = {
         '!src/shared/crypto/vectors/**',
       ],
   coverageAnalysis: 'perTest',
+  // Static mutants (module-level constants: the migrations' DDL, column lists) run every test for each
+  // mutant, over 60 % of the run's time for under a quarter of the mutants; Stryker reports them as
+  // ignored, outside the score. The migrations run in every store test, so a broken one fails them all.
+  ignoreStatic: true,
   concurrency: 2,
   timeoutMS: 30_000,
   reporters: ['clear-text', 'progress', 'html', 'json'],
   htmlReporter: { fileName: 'test-results/mutation/index.html' },
   jsonReporter: { fileName: 'test-results/mutation/mutation.json' },
   thresholds: { high: 90, low: 85, break: 85 },
+  // Reruns only retest mutants whose code or covering tests changed since the last run.
+  incremental: true,
+  incrementalFile: 'test-results/mutation/incremental.json',
   tempDirName: 'node_modules/.tmp/stryker',
   cleanTempDir: 'always',
 };

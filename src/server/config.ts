@@ -65,6 +65,12 @@ export interface Config {
   /** The delay every sign-in for an account waits once `signInFailuresPerAccount` is used up. */
   signInSlowdownMs: number;
   /**
+   * The least time before an answer that must not tell by its timing whether a name exists (DESIGN §5):
+   * `accountName` for sign-up (above one slow hash and a flushed commit), `communityName` for directory
+   * look-ups and invites. 0 answers as soon as the work is done.
+   */
+  answerFloorMs: { accountName: number; communityName: number };
+  /**
    * How often the background sweeps run: expired sessions and invites, stale rate-limit rows, the decoy pool,
    * held messages past the hold, and events and messages past retention.
    */
@@ -115,6 +121,7 @@ export function defaultConfig(overrides: Partial<Config> = {}): Config {
     inviteExpiryMs: rules.inviteExpiryMs,
     decoyPoolSize: 200,
     signInSlowdownMs: 3 * SECOND,
+    answerFloorMs: { accountName: 250, communityName: 25 },
     sweepIntervalMs: 10 * MINUTE,
     pushSweepMs: 5 * SECOND,
     log: false,

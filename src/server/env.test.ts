@@ -38,6 +38,8 @@ const badValues: Record<SettingName, readonly string[] | FreeText> = {
   RINGPOST_RATE_SIGNIN_FAILURES: ['10', '0/15m', '10/never'],
   RINGPOST_RATE_SIGNIN_ACCOUNT: ['100', '0/1h', '100/1 hour'],
   RINGPOST_SIGNIN_SLOWDOWN: ['slow', '0s', '3'],
+  RINGPOST_FLOOR_ACCOUNT_NAME: ['0s', '250', 'quick'],
+  RINGPOST_FLOOR_COMMUNITY_NAME: ['-1ms', '25'],
   RINGPOST_RATE_SIGNUP_ADDRESS: ['20', '-1/1h', '20/h'],
   RINGPOST_RATE_CLAIM_NAME: ['20', '0/1h', 'x/1h'],
   RINGPOST_RATE_CLAIM_NAME_ADDRESS: ['30', '0/1h', '30/0m'],
@@ -182,6 +184,8 @@ describe('settings from the environment', () => {
       RINGPOST_RATE_SIGNIN_FAILURES: '5/5m',
       RINGPOST_RATE_SIGNIN_ACCOUNT: '3/1m',
       RINGPOST_SIGNIN_SLOWDOWN: '1500ms',
+      RINGPOST_FLOOR_ACCOUNT_NAME: '400ms',
+      RINGPOST_FLOOR_COMMUNITY_NAME: '40ms',
       RINGPOST_RATE_SIGNUP_ADDRESS: '4/1d',
       RINGPOST_RATE_CLAIM_NAME: '6/2h',
       RINGPOST_RATE_CLAIM_NAME_ADDRESS: '8/3h',
@@ -235,6 +239,7 @@ describe('settings from the environment', () => {
       inviteExpiryMs: 14 * 86_400_000,
       decoyPoolSize: 0,
       signInSlowdownMs: 1_500,
+      answerFloorMs: { accountName: 400, communityName: 40 },
       log: false,
     });
   });

@@ -136,6 +136,8 @@ export const settingsSchema = z.object({
   RINGPOST_RATE_SIGNIN_FAILURES: rate(base.rateLimits.signInFailuresPerAccountAddress),
   RINGPOST_RATE_SIGNIN_ACCOUNT: rate(base.rateLimits.signInFailuresPerAccount),
   RINGPOST_SIGNIN_SLOWDOWN: duration(base.signInSlowdownMs),
+  RINGPOST_FLOOR_ACCOUNT_NAME: duration(base.answerFloorMs.accountName),
+  RINGPOST_FLOOR_COMMUNITY_NAME: duration(base.answerFloorMs.communityName),
   RINGPOST_RATE_SIGNUP_ADDRESS: rate(base.rateLimits.signUpPerAddress),
   RINGPOST_RATE_CLAIM_NAME: rate(base.rateLimits.claimNamePerAccount),
   RINGPOST_RATE_CLAIM_NAME_ADDRESS: rate(base.rateLimits.claimNamePerAddress),
@@ -200,6 +202,10 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
     inviteExpiryMs: e.RINGPOST_INVITE_EXPIRY,
     decoyPoolSize: e.RINGPOST_DECOY_POOL,
     signInSlowdownMs: e.RINGPOST_SIGNIN_SLOWDOWN,
+    answerFloorMs: {
+      accountName: e.RINGPOST_FLOOR_ACCOUNT_NAME,
+      communityName: e.RINGPOST_FLOOR_COMMUNITY_NAME,
+    },
     log: e.RINGPOST_LOG,
   };
 }

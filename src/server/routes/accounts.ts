@@ -7,6 +7,7 @@ import { insertAccount } from '../db/accounts';
 import { createSession } from '../db/sessions';
 import { transact } from '../db/transaction';
 import { invalidRequest, nameUnavailable } from '../errors';
+import { answerNoSoonerThan } from '../middleware/answer-floor';
 import { rateLimit } from '../middleware/rate-limit';
 import { setSessionCookie } from '../middleware/session';
 import { jsonBody } from '../middleware/validate';
@@ -16,6 +17,9 @@ export function accountRoutes(deps: AppDeps) {
   const { store, clock, config, hasher } = deps;
   return new Hono<AppEnv>().post(
     '/',
+    // A taken name is told by its 409, but no sooner than a free one's 201, which also writes an account
+    // and a session: the time says no more than the answer.
+    answerNoSoonerThan(clock, config.answerFloorMs.accountName),
     rateLimit(deps.rateLimiter, config.rateLimits.signUpPerAddress, (c) => {
       return `signup:${addressBucket(deps.clientAddress(c))}`;
     }),

@@ -3,17 +3,20 @@ import { lookupRequestSchema, type LookupResponse } from '../../shared/protocol/
 import { requireAccount, type AppDeps, type AppEnv } from '../app-env';
 import { findPublishedKeyByName } from '../db/directory';
 import { decoyFor } from '../decoy-keys';
+import { answerNoSoonerThan } from '../middleware/answer-floor';
 import { rateLimit } from '../middleware/rate-limit';
 import { jsonBody } from '../middleware/validate';
 
 /**
  * The directory (DESIGN §5): every well-formed name gets a public key, the real one or a stable decoy, and
- * the two cannot be told apart by shape, status, headers or work done.
+ * the two cannot be told apart by shape, status, headers or work done; what is left of the work's time
+ * (one row read more for a real name) is hidden under the answer floor.
  */
 export function directoryRoutes(deps: AppDeps) {
   const { store, clock, config, rateLimiter, decoyKeys } = deps;
   return new Hono<AppEnv>().post(
     '/lookup',
+    answerNoSoonerThan(clock, config.answerFloorMs.communityName),
     rateLimit(rateLimiter, config.rateLimits.lookupsPerAccount, (c) => `lookup:${requireAccount(c).id}`),
     jsonBody(lookupRequestSchema),
     async (c) => {

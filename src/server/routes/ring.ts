@@ -42,6 +42,7 @@ import { notify, transact } from '../db/transaction';
 import { afterAnswer } from '../background';
 import { tellInvitee } from '../invite-notices';
 import { keyChanged, nameRequired, notFound, pinsConflict, termsRequired } from '../errors';
+import { answerNoSoonerThan } from '../middleware/answer-floor';
 import { rateLimit } from '../middleware/rate-limit';
 import { jsonBody } from '../middleware/validate';
 
@@ -130,6 +131,7 @@ export function ringRoutes(deps: AppDeps) {
        */
       .post(
         '/invites',
+        answerNoSoonerThan(clock, config.answerFloorMs.communityName),
         rateLimit(rateLimiter, config.rateLimits.invitesPerAccount, (c) => `invite:${requireAccount(c).id}`),
         jsonBody(inviteRequestSchema),
         async (c) => {

@@ -117,8 +117,10 @@ export function createTestApp(store: Store, overrides: Partial<Config> = {}, opt
   const clock = manualClock();
   // Tests that move the clock on by hours or days stand for people who keep using the app meanwhile: the
   // idle limit is as long as the TTL here unless a test sets it (its own tests do).
+  // No answer floors either, unless a test sets them: time stands still here, so a floor would never end.
   const config = defaultConfig({
     sessionIdleMs: overrides.sessionTtlMs ?? defaultConfig().sessionTtlMs,
+    answerFloorMs: { accountName: 0, communityName: 0 },
     ...overrides,
   });
   const { log, lines: logs } = memoryLogger();
