@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { CryptoError } from './crypto-error';
+import type { CryptoError } from './crypto-error';
 import { fingerprintSpki, formatFingerprint, isFingerprint } from './fingerprint';
 import { TEST_RSA_1024_FINGERPRINT, TEST_RSA_1024_SPKI_BASE64 } from './test-vectors';
 
@@ -32,9 +32,19 @@ describe('formatFingerprint', () => {
       TEST_RSA_1024_FINGERPRINT.toUpperCase(),
       TEST_RSA_1024_FINGERPRINT.slice(1),
       'g'.repeat(64),
+      `${TEST_RSA_1024_FINGERPRINT}0`,
+      `x${TEST_RSA_1024_FINGERPRINT}`,
+      `${TEST_RSA_1024_FINGERPRINT}\n`,
     ]) {
       expect(isFingerprint(bad)).toBe(false);
-      expect(() => formatFingerprint(bad)).toThrow(CryptoError);
+      expect(() => formatFingerprint(bad)).toThrow(
+        expect.objectContaining({
+          code: 'invalid_fingerprint',
+          message: 'A fingerprint is 64 lowercase hex digits.',
+        }) as CryptoError,
+      );
     }
+    for (const notText of [null, undefined, 64, ['a'.repeat(64)]]) expect(isFingerprint(notText)).toBe(false);
+    expect(isFingerprint(TEST_RSA_1024_FINGERPRINT)).toBe(true);
   });
 });

@@ -137,3 +137,87 @@ describe('forge and WebCrypto interoperate', () => {
     expect(ok).toBe(true);
   });
 });
+
+describe('the WebCrypto key steps under faults', () => {
+  /** WebCrypto as it is, with some of its steps replaced: a platform that misbehaves in one way. */
+  const faulty = (steps: Partial<Pick<SubtleCrypto, 'importKey' | 'encrypt' | 'decrypt' | 'verify'>>) => ({
+    ...env,
+    subtle: {
+      importKey: subtle.importKey.bind(subtle),
+      encrypt: subtle.encrypt.bind(subtle),
+      decrypt: subtle.decrypt.bind(subtle),
+      sign: subtle.sign.bind(subtle),
+      verify: subtle.verify.bind(subtle),
+      ...steps,
+    } as unknown as SubtleCrypto,
+  });
+
+  it('wipes its copy of the private key bytes once WebCrypto has them, and leaves the caller’s alone', async () => {
+    const handed: Uint8Array[] = [];
+    const watching = faulty({
+      importKey: ((
+        format: 'pkcs8',
+        keyData: Uint8Array,
+        ...rest: [RsaHashedImportParams, boolean, KeyUsage[]]
+      ) => {
+        handed.push(keyData);
+        return subtle.importKey(format, keyData, ...rest);
+      }) as SubtleCrypto['importKey'],
+    });
+    const mine = new Uint8Array(pkcs8);
+    await importRsaPrivateKeys(watching, mine);
+    expect(handed).toHaveLength(2);
+    for (const copy of handed) expect(copy.every((byte) => byte === 0)).toBe(true);
+    expect(mine).toEqual(pkcs8);
+  });
+
+  it('names what could not be imported, and keeps the cause', async () => {
+    await expect(importRsaPrivateKeys(env, spki)).rejects.toMatchObject({
+      code: 'invalid_private_key',
+      message: 'The private key could not be imported.',
+      cause: expect.any(Error) as Error,
+    });
+    await expect(importRsaPublicKeys(env, pkcs8)).rejects.toMatchObject({
+      code: 'invalid_public_key',
+      message: 'The public key could not be imported.',
+      cause: expect.any(Error) as Error,
+    });
+  });
+
+  it('checkKeyPair refuses a decryption that gives back other bytes, or fewer, or a signature that fails', async () => {
+    const privateKeys = await importRsaPrivateKeys(env, pkcs8);
+    const publicKeys = await importRsaPublicKeys(env, spki);
+    const refused = {
+      code: 'key_self_test_failed',
+      message: 'The private key does not match the public key.',
+    };
+    const decryptThen = (change: (plain: Uint8Array) => Uint8Array) =>
+      faulty({
+        decrypt: (async (...args: Parameters<SubtleCrypto['decrypt']>) =>
+          change(new Uint8Array(await subtle.decrypt(...args))).buffer) as SubtleCrypto['decrypt'],
+      });
+    const flipped = decryptThen((plain) =>
+      plain.map((byte, i) => (i === plain.length - 1 ? byte ^ 1 : byte)),
+    );
+    await expect(checkKeyPair(flipped, privateKeys, publicKeys)).rejects.toMatchObject(refused);
+    const shorter = decryptThen((plain) => plain.slice(0, -1));
+    await expect(checkKeyPair(shorter, privateKeys, publicKeys)).rejects.toMatchObject(refused);
+    const longer = decryptThen((plain) => new Uint8Array([...plain, 0]));
+    await expect(checkKeyPair(longer, privateKeys, publicKeys)).rejects.toMatchObject(refused);
+    const unverified = faulty({ verify: () => Promise.resolve(false) });
+    await expect(checkKeyPair(unverified, privateKeys, publicKeys)).rejects.toMatchObject(refused);
+    const broken = faulty({ encrypt: () => Promise.reject(new Error('no')) });
+    await expect(checkKeyPair(broken, privateKeys, publicKeys)).rejects.toMatchObject({
+      ...refused,
+      cause: new Error('no'),
+    });
+    // And the same platform, unchanged, passes: the faults above are what was refused.
+    await expect(
+      checkKeyPair(
+        decryptThen((plain) => plain),
+        privateKeys,
+        publicKeys,
+      ),
+    ).resolves.toBeUndefined();
+  });
+});
