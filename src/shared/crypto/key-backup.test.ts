@@ -171,3 +171,86 @@ describe('key backup v1', () => {
     expect(new Uint8Array(plain)).toEqual(pkcs8);
   });
 });
+
+describe('parseKeyBackup says what is wrong', () => {
+  const b64 = (length: number) => toBase64Url(new Uint8Array(length));
+  const good = { v: 1, iv: b64(12), ct: b64(17) };
+  const refusal = (value: unknown) => {
+    try {
+      parseKeyBackup(value);
+      return 'accepted';
+    } catch (error) {
+      if (!(error instanceof CryptoError)) throw error;
+      return `${error.code}: ${error.message}`;
+    }
+  };
+
+  it.each<[string, unknown, string]>([
+    ['null', null, 'backup_malformed: The key backup is not an object.'],
+    ['an array', [good], 'backup_malformed: The key backup is not an object.'],
+    ['no version', { iv: good.iv, ct: good.ct, x: 1 }, 'backup_malformed: The key backup has no version.'],
+    ['a version in words', { ...good, v: '1' }, 'backup_malformed: The key backup has no version.'],
+    ['version 2', { ...good, v: 2 }, 'backup_version_unsupported: Key backup version 2 is not supported.'],
+    ['a fourth field', { ...good, note: '' }, 'backup_malformed: The key backup has unexpected fields.'],
+    ['two fields', { v: 1, iv: good.iv }, 'backup_malformed: The key backup has unexpected fields.'],
+    ['a numeric IV', { ...good, iv: 12 }, 'backup_malformed: The key backup lacks its IV or ciphertext.'],
+    [
+      'a numeric ciphertext',
+      { ...good, ct: 17 },
+      'backup_malformed: The key backup lacks its IV or ciphertext.',
+    ],
+    ['an IV of 11 bytes', { ...good, iv: b64(11) }, 'backup_malformed: The key backup IV must be 12 bytes.'],
+    ['an IV of 13 bytes', { ...good, iv: b64(13) }, 'backup_malformed: The key backup IV must be 12 bytes.'],
+    [
+      'an IV in base64',
+      { ...good, iv: 'AAAA+AAAAAAAAAAA' },
+      "backup_malformed: The key backup's IV is not base64url.",
+    ],
+    [
+      'a ciphertext in base64',
+      { ...good, ct: 'AA/A' },
+      "backup_malformed: The key backup's ciphertext is not base64url.",
+    ],
+    [
+      'a ciphertext of only a tag',
+      { ...good, ct: b64(16) },
+      'backup_malformed: The key backup ciphertext has a bad length.',
+    ],
+    [
+      'a ciphertext too long',
+      { ...good, ct: b64(4_113) },
+      'backup_malformed: The key backup ciphertext has a bad length.',
+    ],
+  ])('refuses %s', (_label, value, expected) => {
+    expect(refusal(value)).toBe(expected);
+  });
+
+  it('accepts the shortest and the longest ciphertext, and gives back only the three fields', () => {
+    expect(parseKeyBackup(good)).toEqual(good);
+    const longest = { ...good, ct: b64(4_112) };
+    expect(parseKeyBackup(longest)).toEqual(longest);
+  });
+
+  it('names the account name and the fingerprint in the additional data by their lengths, not by where they end', () => {
+    const a = keyBackupAdditionalData({ accountName: 'ab', fingerprint: TEST_RSA_1024_FINGERPRINT });
+    const b = keyBackupAdditionalData({ accountName: 'a', fingerprint: TEST_RSA_1024_FINGERPRINT });
+    expect(toHex(a)).not.toBe(toHex(b));
+    expect(() => keyBackupAdditionalData({ accountName: 'a', fingerprint: 'x' })).toThrow(
+      expect.objectContaining({
+        code: 'invalid_fingerprint',
+        message: 'A fingerprint is 64 lowercase hex digits.',
+      }) as CryptoError,
+    );
+  });
+});
+
+it('says in words that a backup does not open, and keeps why', async () => {
+  const wrongKey = await wrapKeyFrom(randomBytes(32));
+  await expect(
+    openKeyBackup(env, { ...context, wrapKey: wrongKey, backup: SAVED_V1_BACKUP }),
+  ).rejects.toMatchObject({
+    code: 'backup_unopenable',
+    message: 'The key backup does not open with this password for this account and key.',
+    cause: expect.any(Error) as Error,
+  });
+});
