@@ -337,3 +337,139 @@ describe('parsePinSet', () => {
     );
   });
 });
+
+describe('the pin checks say what is wrong', () => {
+  const good = pin('12'.repeat(32), 1_000);
+  const change = { fingerprint: '34'.repeat(32), detectedAt: 2_000, resolvedAt: null };
+  const b64 = (length: number) => toBase64Url(new Uint8Array(length));
+  const goodBlob = { v: 1, iv: b64(12), ct: b64(17) };
+  const refusal = (run: () => unknown) => {
+    try {
+      run();
+      return 'accepted';
+    } catch (error) {
+      if (!(error instanceof CryptoError)) throw error;
+      return `${error.code}: ${error.message}`;
+    }
+  };
+  const bob = (record: unknown) => ({ v: 1, members: { bob: record } });
+
+  it.each<[string, unknown, string]>([
+    ['null', null, 'pins_malformed: The pin blob is not an object.'],
+    ['an array', [goodBlob], 'pins_malformed: The pin blob is not an object.'],
+    ['no version', { iv: goodBlob.iv, ct: goodBlob.ct }, 'pins_malformed: The pin blob has no version.'],
+    ['version 3', { ...goodBlob, v: 3 }, 'pins_version_unsupported: Pin blob version 3 is not supported.'],
+    ['a fourth field', { ...goodBlob, x: 1 }, 'pins_malformed: The pin blob has unexpected fields.'],
+    ['two fields', { v: 1, iv: goodBlob.iv, x: 1 }, 'pins_malformed: The pin blob has unexpected fields.'],
+    ['a numeric IV', { ...goodBlob, iv: 1 }, 'pins_malformed: The pin blob lacks its IV or ciphertext.'],
+    [
+      'a numeric ciphertext',
+      { ...goodBlob, ct: 1 },
+      'pins_malformed: The pin blob lacks its IV or ciphertext.',
+    ],
+    ['an IV of 13 bytes', { ...goodBlob, iv: b64(13) }, 'pins_malformed: The pin blob IV must be 12 bytes.'],
+    [
+      'an IV in base64',
+      { ...goodBlob, iv: 'AAAA+AAAAAAAAAAA' },
+      "pins_malformed: The pin blob's IV is not base64url.",
+    ],
+    [
+      'a ciphertext in base64',
+      { ...goodBlob, ct: 'AA/A' },
+      "pins_malformed: The pin blob's ciphertext is not base64url.",
+    ],
+    ['only a tag', { ...goodBlob, ct: b64(16) }, 'pins_malformed: The pin blob ciphertext has a bad length.'],
+    [
+      'too long',
+      { ...goodBlob, ct: b64(150_001) },
+      'pins_malformed: The pin blob ciphertext has a bad length.',
+    ],
+  ])('a blob: refuses %s', (_label, value, expected) => {
+    expect(refusal(() => parsePinBlob(value))).toBe(expected);
+  });
+
+  it('a blob: accepts the shortest and the longest ciphertext', () => {
+    expect(parsePinBlob(goodBlob)).toEqual(goodBlob);
+    const longest = { ...goodBlob, ct: b64(150_000) };
+    expect(parsePinBlob(longest)).toEqual(longest);
+  });
+
+  it.each<[string, unknown, string]>([
+    ['null', null, 'The pin set is not an object.'],
+    ['no version', { members: {} }, 'The pin set has no version.'],
+    ['no members', { v: 1 }, 'The pin set has unexpected fields.'],
+    ['a list of members', { v: 1, members: [] }, 'The pin set has unexpected fields.'],
+    ['a third field', { v: 1, members: {}, x: 1 }, 'The pin set has unexpected fields.'],
+    [
+      'a name not normalized',
+      { v: 1, members: { Bob: good } },
+      'The pin set names a member with an invalid community name.',
+    ],
+    [
+      'a name too short',
+      { v: 1, members: { bo: good } },
+      'The pin set names a member with an invalid community name.',
+    ],
+    ['a pin that is not one', bob(null), 'The pin of bob is not a pin.'],
+    ['a pin with a field more', bob({ ...good, x: 1 }), 'The pin of bob is not a pin.'],
+    [
+      'a pin with a field less',
+      bob({ fingerprint: good.fingerprint, pinnedAt: 1, verifiedAt: null, updatedAt: 1 }),
+      'The pin of bob is not a pin.',
+    ],
+    [
+      'a bad fingerprint',
+      bob({ ...good, fingerprint: 'AB'.repeat(32) }),
+      'The pin of bob has a bad fingerprint.',
+    ],
+    ['a negative pinning time', bob({ ...good, pinnedAt: -1 }), 'The pin of bob has a bad time.'],
+    ['a fractional update time', bob({ ...good, updatedAt: 1.5 }), 'The pin of bob has a bad time.'],
+    ['a verification time in words', bob({ ...good, verifiedAt: 'today' }), 'The pin of bob has a bad time.'],
+    [
+      'no list of key changes',
+      bob({ ...good, keyChanges: {} }),
+      'The pin of bob has a bad list of key changes.',
+    ],
+    [
+      'too many key changes',
+      bob({ ...good, keyChanges: Array.from({ length: PIN_RECORD_MAX_KEY_CHANGES + 1 }, () => change) }),
+      'The pin of bob has a bad list of key changes.',
+    ],
+    [
+      'a key change that is not one',
+      bob({ ...good, keyChanges: [null] }),
+      'A key change of bob is not a key change.',
+    ],
+    [
+      'a key change with a field more',
+      bob({ ...good, keyChanges: [{ ...change, x: 1 }] }),
+      'A key change of bob is not a key change.',
+    ],
+    [
+      'a key change with a bad fingerprint',
+      bob({ ...good, keyChanges: [{ ...change, fingerprint: 'x' }] }),
+      'A key change of bob has a bad fingerprint.',
+    ],
+    [
+      'a key change detected at no time',
+      bob({ ...good, keyChanges: [{ ...change, detectedAt: null }] }),
+      'A key change of bob has a bad time.',
+    ],
+    [
+      'a key change resolved in words',
+      bob({ ...good, keyChanges: [{ ...change, resolvedAt: 'no' }] }),
+      'A key change of bob has a bad time.',
+    ],
+  ])('a set: refuses %s', (_label, value, expected) => {
+    expect(refusal(() => parsePinSet(value))).toBe(`pins_malformed: ${expected}`);
+  });
+
+  it('a set: names the versions it does not know, and takes the times that may be empty', () => {
+    expect(refusal(() => parsePinSet({ v: 2, members: {} }))).toBe(
+      'pins_version_unsupported: Pin set version 2 is not supported.',
+    );
+    const resolved = { ...change, resolvedAt: 3_000 };
+    const kept = parsePinSet(bob({ ...good, pinnedAt: 0, verifiedAt: 5, keyChanges: [resolved, change] }));
+    expect(kept.members.bob).toEqual({ ...good, pinnedAt: 0, verifiedAt: 5, keyChanges: [resolved, change] });
+  });
+});
