@@ -212,7 +212,7 @@ function checkHeader(value: Record<string, unknown>): EnvelopeHeader {
 
 function checkPair(value: unknown, name: string): Record<string, unknown> {
   if (!isRecord(value) || !hasExactKeys(value, ['from', 'to']))
-    malformed(`The envelope's ${name} is malformed.`);
+    malformed(`The envelope's ${name} are malformed.`);
   return value;
 }
 
