@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { createAuthHasher, scryptAsync, type Scrypt } from './auth-hash';
+import { createAuthHasher, hashAuthKey, scryptAsync, verifyAuthKey, type Scrypt } from './auth-hash';
 
 const authKey = () => randomBytes(32).toString('base64url');
 
@@ -35,5 +35,41 @@ describe('the auth-key hasher', () => {
     expect(await hasher.verify(key, stored)).toBe(true);
     expect(await hasher.verify(authKey(), stored)).toBe(false);
     expect(await hasher.verify(key, 'not-a-hash')).toBe(false);
+  });
+});
+
+describe('stored auth hashes', () => {
+  const key = authKey();
+  const stringFor = async (salt: Buffer, N = 1_024, r = 8, p = 1) => {
+    const hash = await scryptAsync(key, salt, 32, { N, r, p });
+    return { hash, text: ['scrypt', N, r, p, salt.toString('base64'), hash.toString('base64')].join('$') };
+  };
+
+  it('reads the parameters from the stored string, so rows made with older settings still verify', async () => {
+    const { text } = await stringFor(randomBytes(16), 1_024, 4, 2);
+    expect(await verifyAuthKey(key, text)).toBe(true);
+    // The same hash under other parameters is another hash.
+    expect(await verifyAuthKey(key, text.replace('$1024$4$2$', '$2048$4$2$'))).toBe(false);
+    expect(await verifyAuthKey(key, text.replace('$1024$4$2$', '$1024$8$2$'))).toBe(false);
+    expect(await verifyAuthKey(key, text.replace('$1024$4$2$', '$1024$4$1$'))).toBe(false);
+  });
+
+  it('refuses a row of another scheme, or one without its salt or hash, even when the bytes would match', async () => {
+    const { text } = await stringFor(randomBytes(16));
+    expect(await verifyAuthKey(key, text)).toBe(true);
+    expect(await verifyAuthKey(key, text.replace(/^scrypt/, 'bcrypt'))).toBe(false);
+    const unsalted = await stringFor(Buffer.alloc(0));
+    expect(unsalted.text).toContain('$$');
+    expect(await verifyAuthKey(key, unsalted.text)).toBe(false);
+    expect(await verifyAuthKey(key, `${text.slice(0, text.lastIndexOf('$'))}$`)).toBe(false);
+  });
+
+  it('hashes with N = 2¹⁴, r = 8, p = 1, a 16-byte salt and a 32-byte hash', async () => {
+    const [scheme, n, r, p, salt, hash] = (await hashAuthKey(key)).split('$');
+    expect([scheme, n, r, p]).toEqual(['scrypt', '16384', '8', '1']);
+    expect(Buffer.from(salt ?? '', 'base64')).toHaveLength(16);
+    expect(Buffer.from(hash ?? '', 'base64')).toHaveLength(32);
+    const expected = await scryptAsync(key, Buffer.from(salt ?? '', 'base64'), 32, { N: 16_384, r: 8, p: 1 });
+    expect(hash).toBe(expected.toString('base64'));
   });
 });
