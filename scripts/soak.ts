@@ -70,12 +70,23 @@ async function timingStep(): Promise<Step> {
   return { name: 'timing', ok: results.every((result) => result.ok), lines: results.map(({ line }) => line) };
 }
 
-const steps: Step[] = [
-  vitestStep('crash safety', 'src/server/crash.test.ts', /^crash run/),
-  vitestStep('fuzzing', 'src/server/app.fuzz.test.ts', /^fuzz:/),
-  vitestStep('mailbox model', 'src/server/mailbox.model.test.ts', /^Tests /),
-  await timingStep(),
-];
+// `npm run soak -- timing fuzzing` runs only the steps named; with none named, every step runs.
+const runs: Record<string, () => Step | Promise<Step>> = {
+  crash: () => vitestStep('crash safety', 'src/server/crash.test.ts', /^crash run/),
+  fuzzing: () => vitestStep('fuzzing', 'src/server/app.fuzz.test.ts', /^fuzz:/),
+  model: () => vitestStep('mailbox model', 'src/server/mailbox.model.test.ts', /^Tests /),
+  timing: timingStep,
+};
+const asked = process.argv.slice(2);
+const unknown = asked.filter((name) => !(name in runs));
+if (unknown.length > 0) {
+  console.error(`Unknown soak step ${unknown.join(', ')}; the steps are ${Object.keys(runs).join(', ')}.`);
+  process.exit(2);
+}
+const steps: Step[] = [];
+for (const [name, run] of Object.entries(runs)) {
+  if (asked.length === 0 || asked.includes(name)) steps.push(await run());
+}
 
 console.log('\n== soak summary');
 for (const step of steps) {
