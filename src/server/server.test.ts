@@ -86,6 +86,8 @@ describe('the server on a socket', () => {
         staticDir: null,
         keepAliveMs: 25_000,
         log: true,
+        // This server's clock stands still until the test moves it, so an answer floor would never end.
+        answerFloorMs: { accountName: 0, communityName: 0 },
         sessionTtlMs: 60 * 60_000,
         sweepIntervalMs: 10 * 60_000,
       }),
@@ -248,6 +250,7 @@ describe('the background sweep', () => {
       host: '127.0.0.1',
       dataDir,
       staticDir: null,
+      answerFloorMs: { accountName: 0, communityName: 0 },
       sessionTtlMs: 60 * 60_000,
       // Longer than the TTL, so the TTL is what ends these sessions (the idle limit has its own tests).
       sessionIdleMs: 2 * 60 * 60_000,
