@@ -21,61 +21,12 @@ test.describe('activating sharing', () => {
     await createAccount(page, person);
     await expect(page.getByLabel('Key size')).toHaveValue('1024');
 
-    // The main thread must stay responsive while the keypair is made: no task over 50 ms. The click and
-    // the wait happen inside the page, so the measured window holds the app's work and not the test
-    // runner's polling; long animation frames name the scripts behind any slow task.
+    // Whether the main thread stays free of long tasks while the keypair is made is a speed figure, so it
+    // is measured in `npm run bench` (keygen), not asserted here where other tests share the CPU; the test
+    // below shows structurally that forge runs only in the worker.
     await page.getByLabel('Key size').selectOption('1024');
-    const activation = await page.evaluate(async () => {
-      const longTasks: number[] = [];
-      const slowScripts: string[] = [];
-      const tasks = new PerformanceObserver((list) => {
-        for (const entry of list.getEntries()) longTasks.push(Math.round(entry.duration));
-      });
-      tasks.observe({ type: 'longtask' });
-      const frames = new PerformanceObserver((list) => {
-        for (const entry of list.getEntries() as (PerformanceEntry & {
-          scripts?: { invoker: string; sourceURL: string; duration: number }[];
-        })[]) {
-          for (const script of entry.scripts ?? []) {
-            if (script.duration > 20)
-              slowScripts.push(`${script.invoker} ${script.sourceURL} ${Math.round(script.duration)}ms`);
-          }
-        }
-      });
-      try {
-        frames.observe({ type: 'long-animation-frame' });
-      } catch {
-        // Long animation frames only add detail to a failure; browsers without them still measure tasks.
-      }
-      const button = [...document.querySelectorAll('button')].find(
-        (b) => b.textContent === 'Activate Sharing',
-      );
-      if (!button) throw new Error('no Activate Sharing button');
-      const started = performance.now();
-      const done = new Promise<void>((resolve) => {
-        const check = () => {
-          if (document.querySelector('[aria-label="Key fingerprint"]')) {
-            observer.disconnect();
-            resolve();
-          }
-        };
-        const observer = new MutationObserver(check);
-        observer.observe(document.body, { childList: true, subtree: true });
-      });
-      button.click();
-      await done;
-      const ms = performance.now() - started;
-      // Observers report after the task ends; give them a frame to do so.
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      tasks.disconnect();
-      frames.disconnect();
-      return { ms, longTasks, slowScripts };
-    });
-    expect(
-      activation.longTasks,
-      `main-thread tasks over 50 ms: ${activation.slowScripts.join('; ')}`,
-    ).toEqual([]);
-    expect(activation.ms).toBeLessThan(10_000);
+    await page.getByRole('button', { name: 'Activate Sharing' }).click();
+    await expect(page.getByLabel('Key fingerprint')).toBeVisible({ timeout: 30_000 });
     const fingerprint = (await page.getByLabel('Key fingerprint').textContent()) ?? '';
     expect(fingerprint).toMatch(/^([0-9a-f]{4} ){15}[0-9a-f]{4}$/);
     // Still so after the push channel's identity.updated, this tab's own news, has come and gone.
