@@ -8,8 +8,8 @@ import { createTestApp } from '../src/server/testing/test-app';
 
 /**
  * The real app on a throwaway SQLite file with every rate limit out of the way, for the enumeration
- * timing runs: they measure the answers, not the limiter. The answer floors are the production ones, on
- * real time, since they are part of what is measured. `close` removes the file.
+ * timing runs: they measure the answers, not the limiter. The answer floors and the invite notice's
+ * jitter are the production ones, on real time, since they are part of what is measured. `close` removes the file.
  */
 export async function openTimingApp(overrides: Partial<Config> = {}) {
   const dataDir = mkdtempSync(join(tmpdir(), 'ringpost-bench-'));
@@ -24,12 +24,19 @@ export async function openTimingApp(overrides: Partial<Config> = {}) {
   const keepAlive = setInterval(() => undefined, 60_000);
   const testApp = createTestApp(
     store,
-    { rateLimits, answerFloorMs: base.answerFloorMs, ...overrides },
+    {
+      rateLimits,
+      answerFloorMs: base.answerFloorMs,
+      inviteNoticeJitterMs: base.inviteNoticeJitterMs,
+      ...overrides,
+    },
     { deps: { clock: systemClock } },
   );
   return {
     ...testApp,
     close: async () => {
+      // Invite notices still waiting out their jitter finish before the file goes.
+      await testApp.deps.tasks.idle();
       clearInterval(keepAlive);
       await store.close();
       rmSync(dataDir, { recursive: true, force: true });

@@ -71,6 +71,12 @@ export interface Config {
    */
   answerFloorMs: { accountName: number; communityName: number };
   /**
+   * The invitee's notice of a new invite waits a random time below this after the inviter's answer has gone,
+   * so the work a real name costs (a look-up and a notify) cannot be found by a request sent right after
+   * the invite (decision 023). 0 tells at once.
+   */
+  inviteNoticeJitterMs: number;
+  /**
    * How often the background sweeps run: expired sessions and invites, stale rate-limit rows, the decoy pool,
    * held messages past the hold, and events and messages past retention.
    */
@@ -122,6 +128,7 @@ export function defaultConfig(overrides: Partial<Config> = {}): Config {
     decoyPoolSize: 200,
     signInSlowdownMs: 3 * SECOND,
     answerFloorMs: { accountName: 250, communityName: 25 },
+    inviteNoticeJitterMs: SECOND,
     sweepIntervalMs: 10 * MINUTE,
     pushSweepMs: 5 * SECOND,
     log: false,

@@ -334,6 +334,26 @@ describe.each(storeTargets())('the Ring of Trust on $kind', (target) => {
     expect(told(bob)).toEqual(['invite.received']);
   });
 
+  it('tells a real invitee only a random moment after the answer, no later than the jitter allows', async () => {
+    const jitterMs = 1_000;
+    const { inviter, person, listen, clock, deps } = setUp({ inviteNoticeJitterMs: jitterMs });
+    const alice = await inviter('alice');
+    const bob = await person('bob');
+    const told = listen(alice, bob);
+    await invite(alice, bob.communityName);
+    // The answer has gone and several turns of the event loop have passed: on a standing clock, nothing yet.
+    for (let turn = 0; turn < 5; turn++) await new Promise((resolve) => setImmediate(resolve));
+    expect(told(bob)).toEqual([]);
+    await clock.advance(jitterMs);
+    await deps.tasks.idle();
+    expect(told(bob)).toEqual(['invite.received']);
+    // Inviting an unknown name waits the same way and then tells no one.
+    await invite(alice, 'nobody.here');
+    await clock.advance(jitterMs);
+    await deps.tasks.idle();
+    expect(told(bob)).toEqual(['invite.received']);
+  });
+
   it('cancels an invite the invitee has not answered, which the invitee then no longer sees', async () => {
     const { inviter, person, listen, deps } = setUp();
     const alice = await inviter('alice');

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
 import { Hono } from 'hono';
 import { nameSchema } from '../../shared/protocol/names';
 import {
@@ -126,8 +126,9 @@ export function ringRoutes(deps: AppDeps) {
       })
       /**
        * The enumeration rule: after the checks on the inviter, one upsert whatever the name, and the same
-       * 202 with the same fields. Nothing here reads the invitee's side. Only once the answer has gone is
-       * the name looked up, and a real invitee who would see the invite told (`invite.received`).
+       * 202 with the same fields. Nothing here reads the invitee's side. Only once the answer has gone, and
+       * a random moment after it, is the name looked up and a real invitee who would see the invite told
+       * (`invite.received`).
        */
       .post(
         '/invites',
@@ -149,9 +150,11 @@ export function ringRoutes(deps: AppDeps) {
             expiresAt: now + config.inviteExpiryMs,
           });
           await notify(store.db, deps, account.id, RING_UPDATED);
-          afterAnswer(c, deps.tasks, 'invite-notice', () =>
-            tellInvitee(deps, { inviteId: invite.id, toName: communityName }),
-          );
+          afterAnswer(c, deps.tasks, 'invite-notice', async () => {
+            if (config.inviteNoticeJitterMs > 0)
+              await clock.sleep(randomInt(1, config.inviteNoticeJitterMs + 1));
+            await tellInvitee(deps, { inviteId: invite.id, toName: communityName });
+          });
           return c.json({ invite } satisfies InviteResponse, 202);
         },
       )

@@ -121,6 +121,7 @@ export function createTestApp(store: Store, overrides: Partial<Config> = {}, opt
   const config = defaultConfig({
     sessionIdleMs: overrides.sessionTtlMs ?? defaultConfig().sessionTtlMs,
     answerFloorMs: { accountName: 0, communityName: 0 },
+    inviteNoticeJitterMs: 0,
     ...overrides,
   });
   const { log, lines: logs } = memoryLogger();

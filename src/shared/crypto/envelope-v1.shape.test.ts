@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { CryptoError } from './crypto-error';
 import { toBase64Url } from './encoding';
 import { MAX_TS, padText, parseEnvelope, unpadText, type EnvelopeV1 } from './envelope-v1';
+import { refusal } from './testing/refusal';
 
 // Every refusal of the envelope's shape and padding, each reached by an input wrong in one place only and
 // named by its own sentence, with both sides of every bound. No crypto: these checks run before any.
@@ -19,16 +19,6 @@ const good: EnvelopeV1 = {
   wk: { to: bytes(128), from: bytes(128) },
   sig: bytes(128),
 };
-
-function refusal(run: () => unknown): string {
-  try {
-    run();
-    return 'accepted';
-  } catch (error) {
-    if (!(error instanceof CryptoError)) throw error;
-    return `${error.code}: ${error.message}`;
-  }
-}
 
 const malformed = (message: string) => `envelope_malformed: ${message}`;
 

@@ -6,7 +6,7 @@ import { countCharacters, utf8Length } from '../message-text';
 import { envelopeV1Schema } from '../protocol/messages';
 import { rules } from '../rules';
 import { webCryptoEnv } from './crypto-env';
-import { CryptoError, type CryptoErrorCode } from './crypto-error';
+import type { CryptoErrorCode } from './crypto-error';
 import { concatBytes, fromBase64Url, toBase64Url, toHex, utf8 } from './encoding';
 import {
   canonicalEncoding,
@@ -27,6 +27,7 @@ import {
 import { fingerprintSpki } from './fingerprint';
 import { OAEP_PARAMS, PSS_PARAMS, importRsaPrivateKeys, importRsaPublicKeys } from './webcrypto-keys';
 import savedVectors from './vectors/envelope-v1.json';
+import { codeOf } from './testing/refusal';
 
 const env = webCryptoEnv(globalThis.crypto);
 const { subtle } = env;
@@ -65,15 +66,6 @@ function newParty(name: string, bits: number): Promise<Party> {
     privateKeyEncoding: { type: 'pkcs8', format: 'der' },
   });
   return partyFrom(name, new Uint8Array(publicKey), new Uint8Array(privateKey));
-}
-
-async function codeOf(run: () => unknown): Promise<CryptoErrorCode | 'no error' | 'other error'> {
-  try {
-    await run();
-    return 'no error';
-  } catch (error) {
-    return error instanceof CryptoError ? error.code : 'other error';
-  }
 }
 
 function flipByte(base64url: string, index: number): string {

@@ -1,7 +1,7 @@
 import { createDecipheriv } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { normalizeName } from '../name-rules';
-import { CryptoError, type CryptoErrorCode } from './crypto-error';
+import type { CryptoError } from './crypto-error';
 import { fromBase64Url, toBase64Url, toHex } from './encoding';
 import {
   keyBackupAdditionalData,
@@ -12,6 +12,7 @@ import {
 } from './key-backup';
 import { webCryptoEnv } from './crypto-env';
 import { TEST_RSA_1024_FINGERPRINT, TEST_RSA_1024_PKCS8_BASE64 } from './test-vectors';
+import { codeOf, refusal } from './testing/refusal';
 
 const env = webCryptoEnv(globalThis.crypto);
 const { subtle, randomBytes } = env;
@@ -22,15 +23,6 @@ const OTHER_FINGERPRINT = 'ab'.repeat(32);
 /** Like the wrap key from account-keys.ts: non-extractable AES-256-GCM, encrypt and decrypt. */
 function wrapKeyFrom(raw: Uint8Array<ArrayBuffer>): Promise<CryptoKey> {
   return subtle.importKey('raw', raw, { name: 'AES-GCM', length: 256 }, false, ['encrypt', 'decrypt']);
-}
-
-async function codeOf(run: () => Promise<unknown>): Promise<CryptoErrorCode | 'no error' | 'other error'> {
-  try {
-    await run();
-    return 'no error';
-  } catch (error) {
-    return error instanceof CryptoError ? error.code : 'other error';
-  }
 }
 
 // Made once by sealKeyBackup with wrap key bytes 00 01 02 … 1f, account "alice" and the fixed test key.
@@ -175,15 +167,6 @@ describe('key backup v1', () => {
 describe('parseKeyBackup says what is wrong', () => {
   const b64 = (length: number) => toBase64Url(new Uint8Array(length));
   const good = { v: 1, iv: b64(12), ct: b64(17) };
-  const refusal = (value: unknown) => {
-    try {
-      parseKeyBackup(value);
-      return 'accepted';
-    } catch (error) {
-      if (!(error instanceof CryptoError)) throw error;
-      return `${error.code}: ${error.message}`;
-    }
-  };
 
   it.each<[string, unknown, string]>([
     ['null', null, 'backup_malformed: The key backup is not an object.'],
@@ -222,7 +205,7 @@ describe('parseKeyBackup says what is wrong', () => {
       'backup_malformed: The key backup ciphertext has a bad length.',
     ],
   ])('refuses %s', (_label, value, expected) => {
-    expect(refusal(value)).toBe(expected);
+    expect(refusal(() => parseKeyBackup(value))).toBe(expected);
   });
 
   it('accepts the shortest and the longest ciphertext, and gives back only the three fields', () => {

@@ -3,7 +3,6 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { pinBlobSchema } from '../protocol/ring';
 import { deriveAccountKeys } from './account-keys';
 import { webCryptoEnv } from './crypto-env';
-import { CryptoError, type CryptoErrorCode } from './crypto-error';
 import { fromBase64Url, toBase64Url, toHex, utf8 } from './encoding';
 import {
   openPinSet,
@@ -18,21 +17,13 @@ import {
   type PinRecord,
   type PinSetV1,
 } from './pin-blob';
+import { codeOf, refusal } from './testing/refusal';
 
 const env = webCryptoEnv(globalThis.crypto);
 const { subtle, randomBytes } = env;
 
 function wrapKeyFrom(raw: Uint8Array<ArrayBuffer>): Promise<CryptoKey> {
   return subtle.importKey('raw', raw, { name: 'AES-GCM', length: 256 }, false, ['encrypt', 'decrypt']);
-}
-
-async function codeOf(run: () => unknown): Promise<CryptoErrorCode | 'no error' | 'other error'> {
-  try {
-    await run();
-    return 'no error';
-  } catch (error) {
-    return error instanceof CryptoError ? error.code : 'other error';
-  }
 }
 
 const pin = (fingerprint: string, at: number, overrides: Partial<PinRecord> = {}): PinRecord => ({
@@ -343,15 +334,6 @@ describe('the pin checks say what is wrong', () => {
   const change = { fingerprint: '34'.repeat(32), detectedAt: 2_000, resolvedAt: null };
   const b64 = (length: number) => toBase64Url(new Uint8Array(length));
   const goodBlob = { v: 1, iv: b64(12), ct: b64(17) };
-  const refusal = (run: () => unknown) => {
-    try {
-      run();
-      return 'accepted';
-    } catch (error) {
-      if (!(error instanceof CryptoError)) throw error;
-      return `${error.code}: ${error.message}`;
-    }
-  };
   const bob = (record: unknown) => ({ v: 1, members: { bob: record } });
 
   it.each<[string, unknown, string]>([

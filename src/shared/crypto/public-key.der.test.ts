@@ -1,8 +1,8 @@
 import { createPrivateKey, createPublicKey } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { CryptoError } from './crypto-error';
 import { forgeRsa } from './forge-lib';
 import { checkPublishedPublicKey, inspectRsaPublicKey, publicKeyFromPkcs8 } from './public-key';
+import { refusal } from './testing/refusal';
 import {
   TEST_RSA_1024_FINGERPRINT,
   TEST_RSA_1024_PKCS8_BASE64,
@@ -54,22 +54,9 @@ function build({ algorithm, unusedBits = 0, rsaKey, n = N, e = E, outerTag = SEQ
   return new Uint8Array(tlv(outerTag, ...body, ...(extra ? [extra] : [])));
 }
 
-function refusal(run: () => unknown): { code: string; message: string } | 'accepted' {
-  try {
-    run();
-    return 'accepted';
-  } catch (error) {
-    if (!(error instanceof CryptoError)) throw error;
-    return { code: error.code, message: error.message };
-  }
-}
-
-const structure = {
-  code: 'invalid_public_key',
-  message: 'The public key does not have the expected structure.',
-};
-const badModulus = { code: 'invalid_public_key', message: 'The RSA modulus is not valid.' };
-const badExponent = { code: 'unsupported_exponent', message: 'The RSA public exponent is out of range.' };
+const structure = 'invalid_public_key: The public key does not have the expected structure.';
+const badModulus = 'invalid_public_key: The RSA modulus is not valid.';
+const badExponent = 'unsupported_exponent: The RSA public exponent is out of range.';
 
 describe('the public key gate, byte by byte', () => {
   it('builds the test key exactly, so every case below differs from a real key in one place only', () => {
@@ -95,7 +82,7 @@ describe('the public key gate, byte by byte', () => {
     [
       'a NULL with content',
       { algorithm: tlv(SEQUENCE, tlv(OID, RSA_ENCRYPTION), tlv(NULL, [0])) },
-      { code: 'invalid_public_key', message: 'The public key has bad parameters.' },
+      'invalid_public_key: The public key has bad parameters.',
     ],
     [
       'the algorithm OID under a context tag',
@@ -110,12 +97,12 @@ describe('the public key gate, byte by byte', () => {
     [
       'another algorithm',
       { algorithm: tlv(SEQUENCE, tlv(OID, ID_EC_PUBLIC_KEY), tlv(NULL)) },
-      { code: 'unsupported_key_type', message: 'The public key is not an RSA (rsaEncryption) key.' },
+      'unsupported_key_type: The public key is not an RSA (rsaEncryption) key.',
     ],
     [
       'unused bits in the bit string',
       { unusedBits: 1 },
-      { code: 'invalid_public_key', message: 'The public key bit string is malformed.' },
+      'invalid_public_key: The public key bit string is malformed.',
     ],
     [
       'a third INTEGER in the RSA key',
@@ -131,7 +118,7 @@ describe('the public key gate, byte by byte', () => {
     [
       'bytes after the RSA key',
       { rsaKey: [...tlv(SEQUENCE, tlv(INTEGER, N), tlv(INTEGER, E)), 0x00] },
-      { code: 'invalid_public_key', message: 'The public key is not valid DER.' },
+      'invalid_public_key: The public key is not valid DER.',
     ],
     ['an even modulus', { n: [...N.slice(0, -1), (N.at(-1) ?? 0) & 0xfe] }, badModulus],
     ['a negative modulus', { n: modulusBytes }, badModulus],
@@ -141,20 +128,18 @@ describe('the public key gate, byte by byte', () => {
     ['a negative exponent', { e: [0x80, 0x01] }, badExponent],
     ['an exponent of 33 bits', { e: [0x01, 0x00, 0x00, 0x00, 0x01] }, badExponent],
   ])('refuses %s, and says so', (_label, parts, expected) => {
-    expect(refusal(() => inspectRsaPublicKey(env, build(parts)))).toEqual(expected);
+    expect(refusal(() => inspectRsaPublicKey(env, build(parts)))).toBe(expected);
   });
 
   it('refuses garbage and BER with their own sentences', () => {
-    expect(refusal(() => inspectRsaPublicKey(env, new Uint8Array([0x30, 0x05, 0x00])))).toEqual({
-      code: 'invalid_public_key',
-      message: 'The public key is not valid DER.',
-    });
+    expect(refusal(() => inspectRsaPublicKey(env, new Uint8Array([0x30, 0x05, 0x00])))).toBe(
+      'invalid_public_key: The public key is not valid DER.',
+    );
     // 30 81 9f … → 30 82 00 9f …: the same value in BER, other bytes, so another fingerprint.
     const longForm = new Uint8Array([0x30, 0x82, 0x00, 0x9f, ...spki.subarray(3)]);
-    expect(refusal(() => inspectRsaPublicKey(env, longForm))).toEqual({
-      code: 'invalid_public_key',
-      message: 'The public key is not canonical DER.',
-    });
+    expect(refusal(() => inspectRsaPublicKey(env, longForm))).toBe(
+      'invalid_public_key: The public key is not canonical DER.',
+    );
   });
 
   it.each<[string, Bytes, Bytes, { bits: number; exponent: number }]>([
@@ -174,32 +159,28 @@ describe('the public key gate, byte by byte', () => {
 });
 
 describe('what the server publishes', () => {
-  const check = async (key: Uint8Array, fingerprint = TEST_RSA_1024_FINGERPRINT) => {
-    try {
-      return await checkPublishedPublicKey(env, key, fingerprint);
-    } catch (error) {
-      if (!(error instanceof CryptoError)) throw error;
-      return { code: error.code, message: error.message };
-    }
-  };
+  const check = (key: Uint8Array, fingerprint = TEST_RSA_1024_FINGERPRINT) =>
+    checkPublishedPublicKey(env, key, fingerprint).then(
+      () => 'accepted',
+      (error: unknown) =>
+        refusal(() => {
+          throw error;
+        }),
+    );
 
   it('says which rule a key breaks, in words', async () => {
-    expect(await check(build({ n: [0x00, 0xff, 0x01] }))).toEqual({
-      code: 'unsupported_key_size',
-      message: 'RSA keys must be 1024, 2048, 3072 bits, not 16.',
-    });
-    expect(await check(build({ e: [0x03] }))).toEqual({
-      code: 'unsupported_exponent',
-      message: 'The RSA public exponent must be 65537.',
-    });
-    expect(await check(spki, 'f'.repeat(63))).toEqual({
-      code: 'invalid_fingerprint',
-      message: 'A fingerprint is 64 lowercase hex digits.',
-    });
-    expect(await check(spki, 'f'.repeat(64))).toEqual({
-      code: 'fingerprint_mismatch',
-      message: 'The fingerprint does not match the public key.',
-    });
+    expect(await check(build({ n: [0x00, 0xff, 0x01] }))).toBe(
+      'unsupported_key_size: RSA keys must be 1024, 2048, 3072 bits, not 16.',
+    );
+    expect(await check(build({ e: [0x03] }))).toBe(
+      'unsupported_exponent: The RSA public exponent must be 65537.',
+    );
+    expect(await check(spki, 'f'.repeat(63))).toBe(
+      'invalid_fingerprint: A fingerprint is 64 lowercase hex digits.',
+    );
+    expect(await check(spki, 'f'.repeat(64))).toBe(
+      'fingerprint_mismatch: The fingerprint does not match the public key.',
+    );
   });
 });
 
@@ -227,7 +208,7 @@ describe('the private key a backup restores, byte by byte', () => {
         tlv(0x04, rsaKey),
       ),
     );
-  const invalid = (message: string) => ({ code: 'invalid_private_key', message });
+  const invalid = (message: string) => `invalid_private_key: ${message}`;
 
   it('builds the test key exactly', () => {
     expect(wrap(tlv(SEQUENCE, ...fields()))).toEqual(pkcs8);
@@ -270,7 +251,7 @@ describe('the private key a backup restores, byte by byte', () => {
     [
       'another algorithm',
       wrap(tlv(SEQUENCE, ...fields()), [0x00], tlv(SEQUENCE, tlv(OID, ID_EC_PUBLIC_KEY), tlv(NULL))),
-      { code: 'unsupported_key_type', message: 'The private key is not an RSA (rsaEncryption) key.' },
+      'unsupported_key_type: The private key is not an RSA (rsaEncryption) key.',
     ],
     [
       'bytes after the RSA key',
@@ -278,6 +259,6 @@ describe('the private key a backup restores, byte by byte', () => {
       invalid('The private key is not valid DER.'),
     ],
   ])('refuses %s, and says so', (_label, key, expected) => {
-    expect(refusal(() => publicKeyFromPkcs8(env, key))).toEqual(expected);
+    expect(refusal(() => publicKeyFromPkcs8(env, key))).toBe(expected);
   });
 });

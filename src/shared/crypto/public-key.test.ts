@@ -9,26 +9,16 @@ import {
   TEST_RSA_1024_PKCS8_BASE64,
   TEST_RSA_1024_SPKI_BASE64,
 } from './test-vectors';
+import { codeOf } from './testing/refusal';
 
 const env = { forge: forgeRsa, subtle: globalThis.crypto.subtle };
 const fromBase64 = (text: string) => new Uint8Array(Buffer.from(text, 'base64'));
 const spki = fromBase64(TEST_RSA_1024_SPKI_BASE64);
 const pkcs8 = fromBase64(TEST_RSA_1024_PKCS8_BASE64);
 
-function codeOf(run: () => unknown): CryptoErrorCode | 'no error' | 'other error' {
+function codeOfSync(run: () => unknown): CryptoErrorCode | 'no error' | 'other error' {
   try {
     run();
-    return 'no error';
-  } catch (error) {
-    return error instanceof CryptoError ? error.code : 'other error';
-  }
-}
-
-async function asyncCodeOf(
-  run: () => Promise<unknown>,
-): Promise<CryptoErrorCode | 'no error' | 'other error'> {
-  try {
-    await run();
     return 'no error';
   } catch (error) {
     return error instanceof CryptoError ? error.code : 'other error';
@@ -48,41 +38,41 @@ describe('inspectRsaPublicKey', () => {
   });
 
   it('refuses garbage, truncation and trailing bytes', () => {
-    expect(codeOf(() => inspectRsaPublicKey(env, new Uint8Array(0)))).toBe('invalid_public_key');
-    expect(codeOf(() => inspectRsaPublicKey(env, new TextEncoder().encode('hello')))).toBe(
+    expect(codeOfSync(() => inspectRsaPublicKey(env, new Uint8Array(0)))).toBe('invalid_public_key');
+    expect(codeOfSync(() => inspectRsaPublicKey(env, new TextEncoder().encode('hello')))).toBe(
       'invalid_public_key',
     );
-    expect(codeOf(() => inspectRsaPublicKey(env, spki.subarray(0, spki.length - 1)))).toBe(
+    expect(codeOfSync(() => inspectRsaPublicKey(env, spki.subarray(0, spki.length - 1)))).toBe(
       'invalid_public_key',
     );
     const trailing = new Uint8Array([...spki, 0]);
-    expect(codeOf(() => inspectRsaPublicKey(env, trailing))).toBe('invalid_public_key');
+    expect(codeOfSync(() => inspectRsaPublicKey(env, trailing))).toBe('invalid_public_key');
   });
 
   it('refuses non-canonical DER (a long-form length where the short form fits)', () => {
     // 30 81 9f … → 30 82 00 9f …: same value in BER, different bytes, so a different fingerprint.
     const longForm = new Uint8Array([0x30, 0x82, 0x00, 0x9f, ...spki.subarray(3)]);
-    expect(codeOf(() => inspectRsaPublicKey(env, longForm))).toBe('invalid_public_key');
+    expect(codeOfSync(() => inspectRsaPublicKey(env, longForm))).toBe('invalid_public_key');
   });
 
   it('refuses a bare PKCS#1 RSAPublicKey, a private key and a flipped tag', () => {
     const { publicKey } = generateKeyPairSync('rsa', { modulusLength: 1024 });
     const pkcs1 = new Uint8Array(publicKey.export({ type: 'pkcs1', format: 'der' }));
-    expect(codeOf(() => inspectRsaPublicKey(env, pkcs1))).toBe('invalid_public_key');
-    expect(codeOf(() => inspectRsaPublicKey(env, pkcs8))).toBe('invalid_public_key');
+    expect(codeOfSync(() => inspectRsaPublicKey(env, pkcs1))).toBe('invalid_public_key');
+    expect(codeOfSync(() => inspectRsaPublicKey(env, pkcs8))).toBe('invalid_public_key');
     const flipped = new Uint8Array(spki);
     flipped[0] = 0x31; // SET instead of SEQUENCE
-    expect(codeOf(() => inspectRsaPublicKey(env, flipped))).toBe('invalid_public_key');
+    expect(codeOfSync(() => inspectRsaPublicKey(env, flipped))).toBe('invalid_public_key');
   });
 
   it('refuses keys of other types', () => {
-    expect(codeOf(() => inspectRsaPublicKey(env, fromBase64(TEST_EC_P256_SPKI_BASE64)))).toBe(
+    expect(codeOfSync(() => inspectRsaPublicKey(env, fromBase64(TEST_EC_P256_SPKI_BASE64)))).toBe(
       'unsupported_key_type',
     );
     // id-RSASSA-PSS keys carry a different OID; Ringpost keys are plain rsaEncryption.
     const { publicKey } = generateKeyPairSync('rsa-pss', { modulusLength: 1024 });
     const pss = new Uint8Array(publicKey.export({ type: 'spki', format: 'der' }));
-    expect(codeOf(() => inspectRsaPublicKey(env, pss))).toBe('unsupported_key_type');
+    expect(codeOfSync(() => inspectRsaPublicKey(env, pss))).toBe('unsupported_key_type');
   });
 });
 
@@ -96,7 +86,7 @@ describe('checkPublishedPublicKey', () => {
 
   it('refuses wrong sizes, exponents and fingerprints', async () => {
     const check = (key: Uint8Array, fingerprint = TEST_RSA_1024_FINGERPRINT) =>
-      asyncCodeOf(() => checkPublishedPublicKey(env, key, fingerprint));
+      codeOf(() => checkPublishedPublicKey(env, key, fingerprint));
     expect(await check(nodeRsaSpki(512))).toBe('unsupported_key_size');
     expect(await check(nodeRsaSpki(1032))).toBe('unsupported_key_size');
     expect(await check(nodeRsaSpki(1024, 3))).toBe('unsupported_exponent');
@@ -129,13 +119,13 @@ describe('publicKeyFromPkcs8', () => {
       pkcs1,
       pkcs8.subarray(0, 100),
     ]) {
-      expect(codeOf(() => publicKeyFromPkcs8(env, bad))).toBe('invalid_private_key');
+      expect(codeOfSync(() => publicKeyFromPkcs8(env, bad))).toBe('invalid_private_key');
     }
   });
 
   it('refuses a non-RSA private key', () => {
     const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     const ec = new Uint8Array(privateKey.export({ type: 'pkcs8', format: 'der' }));
-    expect(codeOf(() => publicKeyFromPkcs8(env, ec))).toBe('unsupported_key_type');
+    expect(codeOfSync(() => publicKeyFromPkcs8(env, ec))).toBe('unsupported_key_type');
   });
 });
