@@ -18,6 +18,7 @@ const config = {
         'src/server/middleware/rate-limit.ts',
         'src/server/middleware/session.ts',
         '!**/*.test.ts',
+        '!**/testing/**',
         '!src/shared/crypto/test-vectors.ts',
         // The script that wrote the saved envelope vectors once; the vectors themselves are what is tested.
         '!src/shared/crypto/vectors/**',
