@@ -45,5 +45,9 @@ describe('host-proof account keys', () => {
     await expect(deriveAccountKeys(env, 'alice', 'password', Number.NaN)).rejects.toBeInstanceOf(
       WeakKdfError,
     );
+    await expect(deriveAccountKeys(env, 'alice', 'password', 1_000)).rejects.toMatchObject({
+      name: 'WeakKdfError',
+      message: 'Refusing 1000 PBKDF2 iterations; at least 600000 are required.',
+    });
   });
 });

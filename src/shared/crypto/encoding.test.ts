@@ -62,4 +62,11 @@ describe('encoding', () => {
     expect(concatBytes()).toEqual(new Uint8Array(0));
     expect(() => fromUtf8(new Uint8Array([0xff]))).toThrow();
   });
+
+  it('refuses text that is not canonical unpadded base64url', () => {
+    // One character left over carries under a byte; '+', '/', '=' and spaces belong to other alphabets.
+    for (const text of ['a', 'abcde', 'ab+c', 'ab/c', 'abc=', 'ab c']) {
+      expect(() => fromBase64Url(text), text).toThrow('not base64url');
+    }
+  });
 });

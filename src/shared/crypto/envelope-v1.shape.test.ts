@@ -33,12 +33,18 @@ describe('parseEnvelope says what is wrong', () => {
   it.each<[string, unknown, string]>([
     ['null', null, malformed('The envelope is not an object.')],
     ['an array', [good], malformed('The envelope is not an object.')],
+    ['a string', 'v1', malformed('The envelope is not an object.')],
     ['no version', { ...good, v: undefined }, malformed('The envelope has no version.')],
     ['version 2', { ...good, v: 2 }, 'envelope_version_unsupported: Envelope version 2 is not supported.'],
     ['a field more', { ...good, note: '' }, malformed('The envelope has missing or unexpected fields.')],
     [
       'key ids that are not a pair',
       { ...good, kid: [good.kid.from] },
+      malformed("The envelope's key ids are malformed."),
+    ],
+    [
+      'a key id under another name',
+      { ...good, kid: { from: good.kid.from, too: good.kid.to } },
       malformed("The envelope's key ids are malformed."),
     ],
     [

@@ -193,6 +193,34 @@ describe('envelope v1: seal and open', () => {
     }
   });
 
+  it('refuses to seal with a key of a size envelope v1 does not allow, in any of the three places', async () => {
+    // 1536 bits: a real RSA key, but a 192-byte block, which no reader of v1 would accept.
+    const odd = await newParty('dave', 1536);
+    const refused = {
+      code: 'envelope_malformed',
+      message: 'An RSA key of a size envelope v1 does not allow was used.',
+    };
+    const sealWith = (
+      keys: Partial<Record<'senderSignKey' | 'senderPublicKey' | 'recipientPublicKey', CryptoKey>>,
+    ) =>
+      sealEnvelope(env, {
+        from: 'alice',
+        to: 'bob',
+        ts: TS,
+        text: 'hi',
+        senderSignKey: alice.signKey,
+        senderPublicKey: alice.encryptKey,
+        recipientPublicKey: bob.encryptKey,
+        senderFingerprint: alice.fingerprint,
+        recipientFingerprint: bob.fingerprint,
+        ...keys,
+      });
+    await expect(sealWith({ recipientPublicKey: odd.encryptKey })).rejects.toMatchObject(refused);
+    await expect(sealWith({ senderPublicKey: odd.encryptKey })).rejects.toMatchObject(refused);
+    await expect(sealWith({ senderSignKey: odd.signKey })).rejects.toMatchObject(refused);
+    await expect(sealWith({})).resolves.toMatchObject({ from: 'alice', to: 'bob' });
+  });
+
   it('refuses to seal a header that would not parse back', async () => {
     const sealWith = (changes: Record<string, unknown>) =>
       codeOf(() =>

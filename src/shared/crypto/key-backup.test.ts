@@ -171,6 +171,7 @@ describe('parseKeyBackup says what is wrong', () => {
   it.each<[string, unknown, string]>([
     ['null', null, 'backup_malformed: The key backup is not an object.'],
     ['an array', [good], 'backup_malformed: The key backup is not an object.'],
+    ['a string', 'v1', 'backup_malformed: The key backup is not an object.'],
     ['no version', { iv: good.iv, ct: good.ct, x: 1 }, 'backup_malformed: The key backup has no version.'],
     ['a version in words', { ...good, v: '1' }, 'backup_malformed: The key backup has no version.'],
     ['version 2', { ...good, v: 2 }, 'backup_version_unsupported: Key backup version 2 is not supported.'],

@@ -151,6 +151,25 @@ describe('pin blob v1', () => {
     );
   });
 
+  it('refuses a blob that opens but holds no JSON, saying so', async () => {
+    // Sealed the way sealPinSet seals, so it opens; what it holds is the fault.
+    for (const inner of [utf8('not json'), new Uint8Array([0xff, 0xfe])]) {
+      const iv = randomBytes(12);
+      const ct = await subtle.encrypt(
+        { name: 'AES-GCM', iv, additionalData: pinBlobAdditionalData('alice'), tagLength: 128 },
+        wrapKey,
+        inner,
+      );
+      const blob = { v: 1, iv: toBase64Url(iv), ct: toBase64Url(new Uint8Array(ct)) };
+      const refused = openPinSet(env, { wrapKey, accountName: 'alice', blob });
+      await expect(refused).rejects.toMatchObject({
+        code: 'pins_malformed',
+        message: 'The pin set is not UTF-8 JSON.',
+      });
+      await expect(refused).rejects.toHaveProperty('cause');
+    }
+  });
+
   it("refuses another account's blob", async () => {
     const blob = await sealPinSet(env, { wrapKey, accountName: 'alice', pins });
     expect(await codeOf(() => openPinSet(env, { wrapKey, accountName: 'mallory', blob }))).toBe(
@@ -339,6 +358,7 @@ describe('the pin checks say what is wrong', () => {
   it.each<[string, unknown, string]>([
     ['null', null, 'pins_malformed: The pin blob is not an object.'],
     ['an array', [goodBlob], 'pins_malformed: The pin blob is not an object.'],
+    ['a string', 'v1', 'pins_malformed: The pin blob is not an object.'],
     ['no version', { iv: goodBlob.iv, ct: goodBlob.ct }, 'pins_malformed: The pin blob has no version.'],
     ['version 3', { ...goodBlob, v: 3 }, 'pins_version_unsupported: Pin blob version 3 is not supported.'],
     ['a fourth field', { ...goodBlob, x: 1 }, 'pins_malformed: The pin blob has unexpected fields.'],
@@ -379,6 +399,7 @@ describe('the pin checks say what is wrong', () => {
   it.each<[string, unknown, string]>([
     ['null', null, 'The pin set is not an object.'],
     ['no version', { members: {} }, 'The pin set has no version.'],
+    ['too many members', bigPinSet(PIN_SET_MAX_MEMBERS + 1), 'The pin set has too many members.'],
     ['no members', { v: 1 }, 'The pin set has unexpected fields.'],
     ['a list of members', { v: 1, members: [] }, 'The pin set has unexpected fields.'],
     ['a third field', { v: 1, members: {}, x: 1 }, 'The pin set has unexpected fields.'],

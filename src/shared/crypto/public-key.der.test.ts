@@ -67,6 +67,7 @@ describe('the public key gate, byte by byte', () => {
   it.each<[string, Parts, ReturnType<typeof refusal>]>([
     ['an outer SET', { outerTag: 0x31 }, structure],
     ['an outer context tag', { outerTag: 0xa0 }, structure],
+    ['an outer SEQUENCE number under a context tag', { outerTag: 0xb0 }, structure],
     ['a third outer field', { extra: tlv(NULL) }, structure],
     ['an algorithm without parameters', { algorithm: tlv(SEQUENCE, tlv(OID, RSA_ENCRYPTION)) }, structure],
     [

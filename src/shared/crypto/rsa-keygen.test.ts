@@ -9,6 +9,7 @@ import {
   generateRsaKeyPair,
   generateWithForgeJs,
   generateWithWebCrypto,
+  keysFromState,
   type RsaKeyPairDer,
 } from './rsa-keygen';
 
@@ -26,6 +27,7 @@ describe('RSA key generation', () => {
     for (const bits of [512, 1023, 4096, '1024', undefined]) {
       expect(() => assertAllowedKeyBits(bits)).toThrow(CryptoError);
     }
+    expect(() => assertAllowedKeyBits(4096)).toThrow('Unsupported RSA key size: 4096.');
     // @ts-expect-error: 4096 is not a KeyBits, and is refused at run time too
     await expect(generateWithWebCrypto(env, 4096)).rejects.toMatchObject({ code: 'unsupported_key_size' });
   });
@@ -39,7 +41,15 @@ describe('RSA key generation', () => {
       },
     });
     await expectGoodKey(keys, 1024);
+    // Numbered from 1, one more each time, so a progress display can count them.
+    expect(slices).toEqual(slices.map((_, index) => index + 1));
     expect(slices.length).toBeGreaterThan(0);
+  });
+
+  it('refuses a generation state that stopped before it had keys', () => {
+    expect(() => keysFromState(env, null, 1024)).toThrow(
+      new CryptoError('keygen_failed', 'RSA key generation did not finish.'),
+    );
   });
 
   it('forge pure JavaScript draws its randomness from the injected source', async () => {

@@ -34,6 +34,7 @@ describe('verifying a new keypair before it is published', () => {
   it('refuses a key of another size than was asked for', async () => {
     await expect(verifyNewKeyPair(env, { ...good, bits: 2048 })).rejects.toMatchObject({
       code: 'keygen_failed',
+      message: 'The generated key has the wrong size or exponent.',
     });
   });
 
@@ -46,6 +47,7 @@ describe('verifying a new keypair before it is published', () => {
     const other = nodeKeyPair(1024);
     await expect(verifyNewKeyPair(env, { ...good, pkcs8: other.pkcs8 })).rejects.toMatchObject({
       code: 'key_mismatch',
+      message: 'The private key does not belong to the public key.',
     });
   });
 

@@ -15,12 +15,21 @@ export function refusal(run: () => unknown): string {
   }
 }
 
-/** The code a check refuses with, sync or async; 'other error' for anything that is not a CryptoError. */
-export async function codeOf(run: () => unknown): Promise<CryptoErrorCode | 'no error' | 'other error'> {
+// The interface shows a refusal's message as it is, so each must be a whole sentence.
+const SENTENCE = /^[A-Z].{8,}[.?!]$/s;
+
+/**
+ * The code a check refuses with, sync or async; 'other error' for anything that is not a CryptoError,
+ * 'no sentence' for a CryptoError whose message is not a sentence a person could read.
+ */
+export async function codeOf(
+  run: () => unknown,
+): Promise<CryptoErrorCode | 'no error' | 'other error' | 'no sentence'> {
   try {
     await run();
     return 'no error';
   } catch (error) {
-    return error instanceof CryptoError ? error.code : 'other error';
+    if (!(error instanceof CryptoError)) return 'other error';
+    return SENTENCE.test(error.message) ? error.code : 'no sentence';
   }
 }
