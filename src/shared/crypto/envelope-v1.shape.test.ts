@@ -38,6 +38,12 @@ describe('parseEnvelope says what is wrong', () => {
     ['version 2', { ...good, v: 2 }, 'envelope_version_unsupported: Envelope version 2 is not supported.'],
     ['a field more', { ...good, note: '' }, malformed('The envelope has missing or unexpected fields.')],
     [
+      // The same number of fields, one under another name: every field must be there, not just some.
+      'the signature under another name',
+      { ...Object.fromEntries(Object.entries(good).filter(([key]) => key !== 'sig')), signature: good.sig },
+      malformed('The envelope has missing or unexpected fields.'),
+    ],
+    [
       'key ids that are not a pair',
       { ...good, kid: [good.kid.from] },
       malformed("The envelope's key ids are malformed."),
