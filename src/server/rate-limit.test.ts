@@ -52,7 +52,13 @@ describe('the memory store', () => {
     const clock = manualClock();
     const limiter = flexibleRateLimiter({ clock, maxKeys: 100 });
     const strict = { limit: 1, windowMs: 60_000 };
-    for (let i = 0; i < 1_000; i++) await limiter.hit(`flood-${i}`, strict);
+    for (let i = 0; i < 1_000; i++) {
+      await limiter.hit(`flood-${i}`, strict);
+      expect(limiter.keyCount()).toBeLessThanOrEqual(100);
+    }
+    expect(limiter.keyCount()).toBe(100);
+    // A key it holds already costs no room: another hit on it drops nobody.
+    await limiter.hit('flood-999', strict);
     expect(limiter.keyCount()).toBe(100);
     // Count what the library itself still holds: a key it still counts is refused on check.
     let held = 0;
@@ -69,9 +75,50 @@ describe('the memory store', () => {
     const long = { limit: 1, windowMs: 3_600_000 };
     for (let i = 0; i < 5; i++) await limiter.hit(`long-${i}`, long);
     for (let i = 0; i < 5; i++) await limiter.hit(`short-${i}`, short);
-    await clock.advance(2_000);
+    // To the very end of the short window: a window is over at its end, not a moment after.
+    await clock.advance(short.windowMs - (clock.now() % short.windowMs));
     for (let i = 5; i < 10; i++) await limiter.hit(`long-${i}`, long);
     expect(limiter.keyCount()).toBe(10);
     for (let i = 0; i < 10; i++) expect((await limiter.check(`long-${i}`, long)).allowed).toBe(false);
   });
 });
+
+describe('the memory store until it is full', () => {
+  it('leaves keys of past windows until it needs the room, so a request costs no sweep', async () => {
+    const clock = manualClock();
+    const limiter = flexibleRateLimiter({ clock, maxKeys: 10 });
+    const short = { limit: 1, windowMs: 1_000 };
+    for (let i = 0; i < 5; i++) await limiter.hit(`past-${i}`, short);
+    await clock.advance(5_000);
+    await limiter.hit('now', short);
+    expect(limiter.keyCount()).toBe(6);
+  });
+});
+
+describe.each(storeTargets().filter((target) => target.kind === 'postgres'))(
+  'rate limits on $kind with several instances',
+  (target) => {
+    const store = useTestStore(target);
+
+    it('counts in the rate_limits table, so every instance sees the same counts', async () => {
+      const clock = manualClock(Date.UTC(2026, 0, 1, 12, 0, 0));
+      const pgPool = store().pgPool;
+      const first = flexibleRateLimiter({ clock, pgPool });
+      const second = flexibleRateLimiter({ clock, pgPool });
+      const k = `shared-${process.pid}-${Date.now()}`;
+      for (let i = 0; i < 2; i++) expect(await first.hit(k, rule)).toEqual({ allowed: true });
+      expect(await second.hit(k, rule)).toEqual({ allowed: true });
+      expect(await first.hit(k, rule)).toEqual({ allowed: false, retryAfterSeconds: 60 });
+      expect(await second.check(k, rule)).toEqual({ allowed: false, retryAfterSeconds: 60 });
+      // Nothing held in this process: the table is the only count.
+      expect(first.keyCount() + second.keyCount()).toBe(0);
+      // Four: a refused hit is counted too, so hammering past the limit never wins a request back.
+      const rows = await store()
+        .db.selectFrom('rate_limits')
+        .select(['key', 'points'])
+        .where('key', 'like', `rp:${k}@%`)
+        .execute();
+      expect(rows).toEqual([{ key: `rp:${k}@60000:${Math.floor(clock.now() / 60_000)}`, points: 4 }]);
+    });
+  },
+);

@@ -36,6 +36,21 @@ describe('the auth-key hasher', () => {
     expect(await hasher.verify(authKey(), stored)).toBe(false);
     expect(await hasher.verify(key, 'not-a-hash')).toBe(false);
   });
+
+  it('never lets an unknown name in, even with a key that matches the decoy', async () => {
+    // A scrypt that answers the same bytes for every key: every check matches, the decoy's too.
+    const constant: Scrypt = (_secret, _salt, keyLength) => Promise.resolve(Buffer.alloc(keyLength, 7));
+    const hasher = await createAuthHasher(constant);
+    expect(await hasher.verify(authKey(), await hasher.hash(authKey()))).toBe(true);
+    expect(await hasher.verify(authKey(), null)).toBe(false);
+  });
+
+  it('answers false, without throwing, when the scrypt in use gives a hash of another length', async () => {
+    const ones: Scrypt = (_secret, _salt, keyLength) => Promise.resolve(Buffer.alloc(keyLength, 1));
+    const stored = await hashAuthKey(authKey(), ones);
+    const short: Scrypt = (_secret, _salt, keyLength) => Promise.resolve(Buffer.alloc(keyLength - 1, 1));
+    await expect(verifyAuthKey(authKey(), stored, short)).resolves.toBe(false);
+  });
 });
 
 describe('stored auth hashes', () => {

@@ -17,6 +17,7 @@ import {
   deleteExpiredInvites,
   findPins,
   putPins,
+  removeMember,
   upsertInvite,
   withdrawInvite,
 } from './ring';
@@ -140,6 +141,48 @@ describe.each(storeTargets())('the Ring of Trust’s data on $kind', (target) =>
     expect(await inviteRow(db, lapsed.id)).toBeNull();
     expect(await inviteRow(db, declined.id)).not.toBeNull();
     expect(await inviteRow(db, pending.id)).not.toBeNull();
+  });
+
+  it('ends one membership and the invites between its two people, and nothing of anyone else', async () => {
+    const db = store().db;
+    const person = async (prefix: string) => ({ id: await account(db), name: unique(prefix) });
+    const invite = (from: { id: string }, to: { name: string }) =>
+      upsertInvite(db, { id: inviteId(), fromAccountId: from.id, toName: to.name, now: 1, expiresAt: 1_000 });
+    const owner = await person('owner');
+    const member = await person('member');
+    const other = await person('other');
+    const stranger = await person('stranger');
+    for (const friend of [member, other]) {
+      const sent = await invite(owner, friend);
+      const accepted = await db
+        .transaction()
+        .execute((trx) => acceptInvite(trx, { inviteId: sent.id, inviter: owner, invitee: friend, now: 2 }));
+      expect(accepted).not.toBeNull();
+    }
+    const between = await invite(member, owner);
+    const kept = [await invite(other, member), await invite(stranger, owner), await invite(owner, stranger)];
+    const ids = [owner.id, member.id, other.id, stranger.id];
+    const memberships = async () =>
+      (
+        await db
+          .selectFrom('ring_members')
+          .select(['owner_id', 'member_id'])
+          .where('owner_id', 'in', ids)
+          .orderBy('owner_id')
+          .orderBy('member_id')
+          .execute()
+      ).map((row) => `${row.owner_id}>${row.member_id}`);
+    const pairs = (a: { id: string }, b: { id: string }) => [`${a.id}>${b.id}`, `${b.id}>${a.id}`];
+
+    expect(await memberships()).toEqual(
+      expect.arrayContaining([...pairs(owner, member), ...pairs(owner, other)]),
+    );
+    expect(await removeMember(db, owner, member)).toBe(true);
+    expect((await memberships()).sort()).toEqual(pairs(owner, other).sort());
+    expect(await inviteRow(db, between.id)).toBeNull();
+    for (const { id } of kept) expect(await inviteRow(db, id)).not.toBeNull();
+    // Gone already, as when the other side removed first a moment before.
+    expect(await removeMember(db, owner, member)).toBe(false);
   });
 
   it('lets one of an accept and a cancel racing for the same invite win', async () => {

@@ -68,12 +68,14 @@ const sessionByKey = prepared(3, (db, key: string, now: number, idleSince: numbe
     .where('sessions.last_seen_at', '>', idleSince),
 );
 
+// The staleness test again, in SQL: of several requests racing past a step, one writes and the others
+// find nothing to do, and a request with a slower clock never moves the time back.
 const touchSession = prepared(3, (db, key: string, now: number, staleBefore: number) =>
   db
     .updateTable('sessions')
     .set({ last_seen_at: now })
     .where('token_hash', '=', key)
-    .where('last_seen_at', '<', staleBefore),
+    .where('last_seen_at', '<=', staleBefore),
 );
 
 /**

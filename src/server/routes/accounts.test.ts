@@ -53,7 +53,15 @@ describe.each(storeTargets())('accounts and sessions on $kind', (target) => {
     expect(me.status).toBe(200);
     expect(sessionResponseSchema.parse(await me.json()).account?.name).toBe(name.toLowerCase());
 
-    expect((await client.delete('/api/session')).status).toBe(204);
+    const signedOut = await client.delete('/api/session');
+    expect(signedOut.status).toBe(204);
+    // The browser drops the cookie it holds only when told with the attributes it was set with.
+    const cleared = signedOut.headers.get('Set-Cookie') ?? '';
+    expect(cleared).toMatch(/^ringpost_session=;/);
+    expect(cleared).toMatch(/; Max-Age=0/i);
+    expect(cleared).toMatch(/; Path=\/(;|$)/i);
+    expect(cleared).toMatch(/; HttpOnly/i);
+    expect(cleared).toMatch(/; SameSite=Strict/i);
     // Signed out is an answer, not a failed request: the browser logs nothing on its first visit.
     const after = await client.get('/api/session');
     expect(after.status).toBe(200);
@@ -77,6 +85,12 @@ describe.each(storeTargets())('accounts and sessions on $kind', (target) => {
     expect(setCookie).toMatch(/; Path=\//i);
     expect(setCookie).not.toMatch(/Domain=/i);
     expect((await client.get('/api/identity')).status).toBe(200);
+    // Cleared under the same prefixed name and attributes, or the browser would keep it.
+    const cleared = (await client.delete('/api/session')).headers.get('Set-Cookie') ?? '';
+    expect(cleared).toMatch(/^__Host-ringpost_session=;/);
+    expect(cleared).toMatch(/; Secure/i);
+    expect(cleared).toMatch(/; Path=\/(;|$)/i);
+    expect((await client.get('/api/identity')).status).toBe(401);
     expect((await client.get('/api/health')).headers.get('Strict-Transport-Security')).toContain('max-age=');
   });
 
