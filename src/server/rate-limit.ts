@@ -48,6 +48,8 @@ export function flexibleRateLimiter(options: FlexibleRateLimiterOptions): Flexib
     const id = `${rule.limit}/${rule.windowMs}`;
     let limiter = limiters.get(id);
     if (!limiter) {
+      // The stored key names its window, so the library never has to reset a count; its own expiry (on
+      // the real clock, in whole seconds) only has to outlast the window, so a key is never dropped early.
       const base = { points: rule.limit, duration: Math.max(1, Math.ceil(rule.windowMs / 1000)) };
       limiter = pgPool
         ? new RateLimiterPostgres({

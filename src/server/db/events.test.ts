@@ -127,7 +127,10 @@ describe.each(storeTargets().filter((target) => target.kind === 'postgres'))(
       ]);
       expect(rows[0]?.type).toBe('test.event');
       // More accounts than one statement takes: each still gets its own range.
-      const floors = Array.from({ length: 1_100 }, () => ({ accountId: randomUUID(), after: 0 }));
+      const floors: { accountId: string; after: number }[] = Array.from({ length: 1_100 }, () => ({
+        accountId: randomUUID(),
+        after: 0,
+      }));
       floors.push({ accountId: a, after: seqs[4] ?? 0 });
       expect((await listEventsAfterEach(db, floors, 5)).map((row) => row.seq)).toEqual([seqs[6]]);
     });
