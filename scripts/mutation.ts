@@ -66,12 +66,13 @@ function main(): number {
 
   const total: Tally = { detected: 0, undetected: 0, ignored: 0 };
   const missing: string[] = [];
+  const width = Math.max(...names.map((name) => name.length)) + 1;
   console.log('\nMutation score by part (from mutation/<part>.json):');
   for (const name of names) {
     const path = `mutation/${name}.json`;
     if (!existsSync(path)) {
       missing.push(name);
-      console.log(`  ${name.padEnd(12)} not run yet`);
+      console.log(`  ${name.padEnd(width)} not run yet`);
       continue;
     }
     const part = tally(JSON.parse(readFileSync(path, 'utf8')) as MutationReport);
@@ -79,7 +80,7 @@ function main(): number {
     total.undetected += part.undetected;
     total.ignored += part.ignored;
     console.log(
-      `  ${name.padEnd(12)} ${score(part).toFixed(2).padStart(6)} %  ` +
+      `  ${name.padEnd(width)} ${score(part).toFixed(2).padStart(6)} %  ` +
         `${part.detected} detected, ${part.undetected} undetected, ${part.ignored} ignored`,
     );
   }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { storeTargets, useTestStore } from '../testing/test-app';
-import { insertAccount } from './accounts';
+import { insertTestAccount } from '../testing/store-fixtures';
 import {
   appendEvents,
   deleteEventsBefore,
@@ -10,23 +10,12 @@ import {
   listEventsAfterEach,
   listEventsBySeq,
 } from './events';
-import type { Db } from './schema';
 
 // The push channel's log at the store. The routes append to it and the streams read it one account at a
 // time; the PostgreSQL event bus reads it by number and for many accounts at once, which these drive
 // directly rather than through two instances.
 
-async function account(db: Db) {
-  const id = randomUUID();
-  await insertAccount(db, {
-    id,
-    name: `acct-${id}`,
-    authHash: 'scrypt$x',
-    kdfIterations: 600_000,
-    createdAt: 1,
-  });
-  return id;
-}
+const account = insertTestAccount;
 
 const event = (n: number) => ({ type: 'test.event', payload: JSON.stringify({ n }) });
 

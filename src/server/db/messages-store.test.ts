@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { storeTargets, useTestStore } from '../testing/test-app';
-import { insertAccount } from './accounts';
+import { insertTestAccount, uniqueName as unique } from '../testing/store-fixtures';
 import { insertIdentity } from './identities';
 import { countStars, markMessageRead, starMessage, sweepMessages, unstarMessage } from './marks';
 import {
@@ -16,20 +16,11 @@ import type { Db } from './schema';
 // Store-and-forward at the store, for what the routes reach only through a second instance (the batch
 // lookup of the PostgreSQL event bus) or a race (two acknowledgements at once), and the sweep's read marks.
 
-let counter = 0;
-const unique = (prefix: string) => `${prefix}-${process.pid}-${++counter}`;
 const envelopeId = () => randomBytes(16).toString('base64url');
 
 async function person(db: Db) {
-  const id = unique('id');
+  const id = await insertTestAccount(db);
   const name = unique('name');
-  await insertAccount(db, {
-    id,
-    name: unique('acct'),
-    authHash: 'scrypt$x',
-    kdfIterations: 600_000,
-    createdAt: 1,
-  });
   await insertIdentity(db, {
     account_id: id,
     community_name: name,

@@ -1,7 +1,7 @@
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect, type SqliteDatabase } from 'kysely';
+import { Kysely, PostgresDialect, SqliteAdapter, SqliteDialect, type SqliteDatabase } from 'kysely';
 import pg from 'pg';
 import { migrateToLatest } from './migrations';
 import type { Database, Db, StoreKind } from './schema';
@@ -92,6 +92,22 @@ export function withStatementCache(database: SQLite.Database): SqliteDatabase {
   };
 }
 
+/**
+ * Kysely's SQLite adapter reports no transactional DDL, so its migrator would commit each migration's
+ * statements and its history row one by one, and a kill in between would leave a table that exists but
+ * is not recorded, which every later start trips over. SQLite does run DDL in a transaction; told so, the
+ * migrator applies everything pending in one, all or nothing, as it does on PostgreSQL.
+ */
+class SqliteWithTransactionalDdl extends SqliteDialect {
+  override createAdapter(): SqliteAdapter {
+    return new (class extends SqliteAdapter {
+      override get supportsTransactionalDdl(): boolean {
+        return true;
+      }
+    })();
+  }
+}
+
 function openSqlite(options: StoreOptions): Store {
   const file = join(options.dataDir, 'ringpost.sqlite');
   preparePrivateFile(options.dataDir, file);
@@ -105,7 +121,9 @@ function openSqlite(options: StoreOptions): Store {
   database.pragma('synchronous = FULL');
   database.pragma('foreign_keys = ON');
   database.pragma('busy_timeout = 5000');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
+  const db = new Kysely<Database>({
+    dialect: new SqliteWithTransactionalDdl({ database: withStatementCache(database) }),
+  });
   return { db, kind: 'sqlite', pgPool: null, pg: null, close: () => db.destroy() };
 }
 

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { countingDecoyKeys, storeTargets, useTestStore } from '../testing/test-app';
 import { decoyFor, refillDecoyPool } from '../decoy-keys';
-import { insertAccount } from './accounts';
+import { insertTestAccount, nextUnique, uniqueName as unique } from '../testing/store-fixtures';
 import {
   assignPoolDecoy,
   countPoolDecoys,
@@ -23,21 +23,9 @@ import {
 } from './ring';
 import type { Db } from './schema';
 
-let counter = 0;
-const unique = (prefix: string) => `${prefix}-${process.pid}-${++counter}`;
 const inviteId = () => randomBytes(16).toString('base64url');
 
-async function account(db: Db) {
-  const id = unique('id');
-  await insertAccount(db, {
-    id,
-    name: unique('acct'),
-    authHash: 'scrypt$x',
-    kdfIterations: 600_000,
-    createdAt: 1,
-  });
-  return id;
-}
+const account = insertTestAccount;
 
 /** Stand-in key material: these tests are about rows, not keys (the route tests use real ones). */
 const fakeKey = (bits = 1024): DecoyKeyMaterial => ({
@@ -226,7 +214,7 @@ describe.each(storeTargets())('the Ring of Trust’s data on $kind', (target) =>
 
   it('never gives one pool key to two names, nor two keys to one name, however requests race', async () => {
     const db = store().db;
-    const bits = 4_096 + counter; // A size of this test's own, so other tests' pool keys stay out of it.
+    const bits = 4_096 + nextUnique(); // A size of this test's own, so other tests' pool keys stay out of it.
     await insertPoolDecoys(
       db,
       Array.from({ length: 6 }, () => fakeKey(bits)),
@@ -268,7 +256,7 @@ describe.each(storeTargets())('the Ring of Trust’s data on $kind', (target) =>
   it('fills the pool to its size a few keys at a time, drops other sizes, and stops when told', async () => {
     const db = store().db;
     const generator = countingDecoyKeys();
-    const stale = 3_000 + counter;
+    const stale = 3_000 + nextUnique();
     const bits = 1024;
     await insertPoolDecoys(db, [fakeKey(stale), fakeKey(stale)], 1);
     const before = await countPoolDecoys(db, bits);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { storeTargets, useTestStore } from '../testing/test-app';
-import { insertAccount } from './accounts';
+import { insertTestAccount } from '../testing/store-fixtures';
 import type { Db } from './schema';
 import {
   createSession,
@@ -15,20 +15,11 @@ import {
 // The session rules at the store, with the clock as a number: the route tests see them through cookies,
 // these pin the boundaries (when a request writes the last-seen time, when a session lapses).
 
-let counter = 0;
-const unique = (prefix: string) => `${prefix}-${process.pid}-${++counter}`;
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 
 async function signedIn(db: Db, now: number, limits: SessionLimits) {
-  const id = unique('id');
-  await insertAccount(db, {
-    id,
-    name: unique('acct'),
-    authHash: 'scrypt$x',
-    kdfIterations: 600_000,
-    createdAt: 1,
-  });
+  const id = await insertTestAccount(db);
   const token = await createSession(db, id, now, limits.ttlMs);
   const lastSeen = async () =>
     (

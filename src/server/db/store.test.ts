@@ -3,18 +3,14 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { storeTargets, useTestStore } from '../testing/test-app';
+import { testAccount, uniqueName as unique } from '../testing/store-fixtures';
 import { openStore } from './open-store';
 import { findAccountById, findAccountByName, insertAccount } from './accounts';
 import { claimCommunityName, findIdentity, insertIdentity, type IdentityRecord } from './identities';
 import { deleteExpiredRateLimits } from './rate-limits';
 import { createSession, deleteExpiredSessions, findSessionAccount } from './sessions';
 
-let counter = 0;
-const unique = (prefix: string) => `${prefix}-${process.pid}-${++counter}`;
-
-function account(name = unique('acct')) {
-  return { id: unique('id'), name, authHash: 'scrypt$x', kdfIterations: 600_000, createdAt: 1_000 };
-}
+const account = testAccount;
 
 function identity(accountId: string, fingerprint = unique('fp').padEnd(64, '0')): IdentityRecord {
   return {

@@ -18,9 +18,8 @@ import {
   storeTargets,
   useTestStore,
 } from '../testing/test-app';
+import { nextUnique, uniqueName } from '../testing/store-fixtures';
 
-let counter = 0;
-const uniqueName = (prefix: string) => `${prefix}-${process.pid}-${++counter}`;
 const limits = defaultConfig().rateLimits;
 const realDelay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -96,7 +95,7 @@ describe.each(storeTargets())('accounts and sessions on $kind', (target) => {
 
   it('folds names with NFKC and case, so look-alike spellings are the same account', async () => {
     const { client } = createTestApp(store());
-    const suffix = `${process.pid}${++counter}`;
+    const suffix = `${process.pid}${nextUnique()}`;
     expect((await client.post('/api/accounts', signUpBody(`ｂｏｂ${suffix}`))).status).toBe(201);
     const again = await client.fresh().post('/api/accounts', signUpBody(`BOB${suffix}`));
     expect(again.status).toBe(409);

@@ -18,9 +18,7 @@ import {
   useTestStore,
   type NamedUser,
 } from '../testing/test-app';
-
-let counter = 0;
-const uniqueName = (prefix: string) => `${prefix}-${process.pid}-${++counter}`;
+import { uniqueName } from '../testing/store-fixtures';
 
 async function lookUp(client: NamedUser['client'], communityName: string): Promise<PublishedKey> {
   const response = await client.post('/api/directory/lookup', { communityName });

@@ -8,7 +8,8 @@ import {
 } from '../../shared/protocol/history';
 import type { EnvelopeV1 } from '../../shared/protocol/messages';
 import { DAY, HOUR } from '../../shared/rules';
-import { messagingApp, uniqueName } from '../testing/messaging';
+import { messagingApp } from '../testing/messaging';
+import { uniqueName } from '../testing/store-fixtures';
 import { storeTargets, useTestStore, type NamedUser } from '../testing/test-app';
 
 describe.each(storeTargets())('history, stars and read marks on $kind', (target) => {

@@ -10,9 +10,7 @@ import type { Store } from '../db/open-store';
 import { sessionResponseSchema } from '../../shared/protocol/account';
 import { identityResponseSchema } from '../../shared/protocol/identity';
 import { createTestApp, useTestStore, makeActivation, signUpBody, storeTargets } from '../testing/test-app';
-
-let counter = 0;
-const uniqueName = (prefix: string) => `${prefix}-${process.pid}-${++counter}`;
+import { uniqueName } from '../testing/store-fixtures';
 
 describe.each(storeTargets())('activating sharing on $kind', (target) => {
   const store = useTestStore(target);

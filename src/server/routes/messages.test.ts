@@ -9,7 +9,8 @@ import { inviteResponseSchema, TERMS_VERSION } from '../../shared/protocol/ring'
 import { HOUR } from '../../shared/rules';
 import { defaultConfig } from '../config';
 import { generateServerKey, messageAad, serverKeyring } from '../server-keys';
-import { messagingApp, uniqueName } from '../testing/messaging';
+import { messagingApp } from '../testing/messaging';
+import { uniqueName } from '../testing/store-fixtures';
 import {
   apiClient,
   createTestApp,

@@ -23,9 +23,7 @@ import {
   useTestStore,
   type NamedUser,
 } from '../testing/test-app';
-
-let counter = 0;
-const uniqueName = (prefix: string) => `${prefix}-${process.pid}-${++counter}`;
+import { uniqueName } from '../testing/store-fixtures';
 
 type Client = NamedUser['client'];
 

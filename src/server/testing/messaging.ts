@@ -4,10 +4,8 @@ import { pendingMessagesResponseSchema, type EnvelopeV1 } from '../../shared/pro
 import { inviteResponseSchema, TERMS_VERSION } from '../../shared/protocol/ring';
 import type { Store } from '../db/open-store';
 import { testEnvelope } from './envelopes';
+import { uniqueName } from './store-fixtures';
 import { createTestApp, namedUser, type NamedUser } from './test-app';
-
-let counter = 0;
-export const uniqueName = (prefix: string) => `${prefix}-${process.pid}-${++counter}`;
 
 /**
  * An app with people who can message each other: each named, with a key, and `members()` puts two in each
