@@ -1,11 +1,12 @@
 import type { CryptoErrorCode } from '../../shared/crypto/crypto-error';
+import { isRecord } from '../../shared/json-shape';
 
 // The message protocol between the app and a worker, driven by a table of operations. Each entry names an
 // operation, guards its params and fixes its result type; requests, replies, their guards, the client's
 // typed `call` and the worker's handler map all follow from the table, so adding an operation is one
 // table entry plus one handler. Requests carry an id that every reply repeats; progress replies may come
-// any number of times before the one result or error. Imports only types: the worker and the main bundle
-// both load this file.
+// any number of times before the one result or error. Imports only types and one dependency-free shape
+// check: the worker and the main bundle both load this file.
 
 /** An operation's parameters and result, as types only. */
 export interface Signature {
@@ -72,10 +73,6 @@ export function progressReply(id: number, stage: ProgressStage, elapsedMs: numbe
 
 export function errorReply(id: number, code: WorkerErrorCode, message: string): ErrorReply {
   return { kind: 'error', id, ok: false, error: { code, message } };
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function isRequestId(value: unknown): value is number {

@@ -1,6 +1,7 @@
 import type { EnvelopeExpectation, EnvelopeV1, OpenedMessage } from '../../shared/crypto/envelope-v1';
 import type { KeyBackupV1 } from '../../shared/crypto/key-backup';
 import type { KeygenPath } from '../../shared/crypto/rsa-keygen';
+import { isRecord } from '../../shared/json-shape';
 import { isAllowedKeyBits, type KeyBits } from '../../shared/rules';
 import {
   defineProtocol,
@@ -109,10 +110,6 @@ export type OpenEnvelopeResult = OpenedMessage;
 
 // Guards check shape only, cheaply and without crypto code; the worker validates contents (base64url,
 // fingerprints, backups) with the shared crypto functions and answers bad input with an error reply.
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /** CryptoKey is not a global value under Node, where these guards are tested, so check its shape. */
 export function isCryptoKeyLike(value: unknown): value is CryptoKey {

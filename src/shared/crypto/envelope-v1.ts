@@ -5,6 +5,7 @@ import type { CryptoEnv } from './crypto-env';
 import { CryptoError } from './crypto-error';
 import { concatBytes, fromBase64Url, fromUtf8, toBase64Url, utf8 } from './encoding';
 import { isFingerprint } from './fingerprint';
+import { hasExactKeys, isRecord } from '../json-shape';
 import { OAEP_PARAMS, PSS_PARAMS } from './webcrypto-keys';
 
 // Envelope v1, one per message (DESIGN §4); docs/envelope-v1.md specifies every byte. A fresh AES-256-GCM
@@ -166,15 +167,6 @@ export function unpadText(padded: Uint8Array): string {
 
 function malformed(message: string): never {
   throw new CryptoError('envelope_malformed', message);
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function hasExactKeys(value: Record<string, unknown>, keys: readonly string[]): boolean {
-  const own = Object.keys(value);
-  return own.length === keys.length && keys.every((key) => Object.hasOwn(value, key));
 }
 
 function decodedLength(value: unknown, name: string): number {

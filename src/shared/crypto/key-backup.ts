@@ -3,6 +3,7 @@ import type { CryptoEnv } from './crypto-env';
 import { CryptoError } from './crypto-error';
 import { concatBytes, fromBase64Url, toBase64Url, utf8 } from './encoding';
 import { isFingerprint } from './fingerprint';
+import { isRecord } from '../json-shape';
 
 // The private key's backup on the server (DESIGN §4): PKCS#8 under AES-256-GCM with the account's wrap
 // key, which the server never sees. GCM also detects tampering, and its additional data binds the backup
@@ -56,10 +57,6 @@ export function keyBackupAdditionalData(context: KeyBackupContext): Uint8Array<A
 
 function malformed(message: string): never {
   throw new CryptoError('backup_malformed', message);
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function decodedLength(value: string, name: string): number {

@@ -3,6 +3,7 @@ import type { CryptoEnv } from './crypto-env';
 import { CryptoError } from './crypto-error';
 import { concatBytes, fromBase64Url, fromUtf8, toBase64Url, utf8 } from './encoding';
 import { isFingerprint } from './fingerprint';
+import { hasExactKeys, isRecord } from '../json-shape';
 
 // The pinned fingerprints of the user's Ring members (DESIGN §1.4). The server is not trusted to hand out
 // keys, so each browser remembers the key it trusted for each member; the pins travel between the user's
@@ -72,15 +73,6 @@ function lengthPrefixed(bytes: Uint8Array): Uint8Array {
 /** Length-prefixed fields, so no two different contexts can encode to the same bytes. */
 export function pinBlobAdditionalData(accountName: string): Uint8Array<ArrayBuffer> {
   return concatBytes(lengthPrefixed(utf8(AAD_LABEL)), lengthPrefixed(utf8(normalizeName(accountName))));
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function hasExactKeys(value: Record<string, unknown>, keys: readonly string[]): boolean {
-  const own = Object.keys(value);
-  return own.length === keys.length && keys.every((key) => Object.hasOwn(value, key));
 }
 
 function isTime(value: unknown): value is number {
