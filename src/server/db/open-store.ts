@@ -155,5 +155,11 @@ function openPostgres(connectionString: string, schema: string | undefined): Sto
   const pool = new pg.Pool({ ...postgresSettings(connectionString, schema), max: 10 });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   // `pg` is filled in once the schema is known (openStore).
-  return { db, kind: 'postgres', pgPool: pool, pg: null, close: () => db.destroy() };
+  const close = async () => {
+    await db.destroy();
+    // Kysely ends the pool only if it ever used it; a start that failed before the migrations (no schema
+    // on the search path) used only the pool, and would leave its connection open.
+    if (!pool.ending && !pool.ended) await pool.end();
+  };
+  return { db, kind: 'postgres', pgPool: pool, pg: null, close };
 }

@@ -155,7 +155,85 @@ describe.each(storeTargets())('group commit on $kind', (target) => {
     expect(fine.status).toBe('fulfilled');
     expect(await findAccountById(store().db, other)).not.toBeNull();
   });
+
+  it('runs a lone write that fails once, not again on its own', async () => {
+    const { publisher: pub } = publisher();
+    let runs = 0;
+    const failed = transact(store().db, pub, () => {
+      runs += 1;
+      return Promise.reject(new Error('this write fails'));
+    });
+    await expect(failed).rejects.toThrow('this write fails');
+    expect(runs).toBe(1);
+  });
+
+  it('appends a batch’s events in account order, so batches side by side take their locks in one order', async () => {
+    const { publisher: pub, bus } = publisher();
+    const [first, second] = [`u-a${randomBytes(6).toString('hex')}`, `u-b${randomBytes(6).toString('hex')}`];
+    const seqs = new Map<string, number[]>();
+    for (const id of [first, second]) {
+      await insertAccount(store().db, account(id));
+      bus.subscribe(id, (_event, seq) => seqs.set(id, [...(seqs.get(id) ?? []), seq]));
+    }
+    // Queued in one turn, so one batch: the later account's write first, and one account twice.
+    await Promise.all(
+      [second, first, second].map((id) =>
+        transact(store().db, pub, (_trx, events) => {
+          events.emit(id, event);
+          return Promise.resolve();
+        }),
+      ),
+    );
+    const [a, b1, b2] = [...(seqs.get(first) ?? []), ...(seqs.get(second) ?? [])];
+    expect([a, b1, b2].every((seq) => seq !== undefined)).toBe(true);
+    expect(a).toBeLessThan(b1 ?? 0);
+    expect(b1).toBeLessThan(b2 ?? 0);
+    expect(b2).toBe((a ?? 0) + 2);
+  });
+
+  it('commits one batch at a time on SQLite and four side by side on PostgreSQL, never more', async () => {
+    const lanes = target.kind === 'postgres' ? 4 : 1;
+    const { publisher: pub } = publisher();
+    const release: (() => void)[] = [];
+    let inside = 0;
+    let most = 0;
+    const write = () =>
+      transact(store().db, pub, async () => {
+        inside += 1;
+        most = Math.max(most, inside);
+        await new Promise<void>((resolve) => release.push(resolve));
+        inside -= 1;
+      });
+    const writes: Promise<void>[] = [];
+    // One write a turn, each arriving while the ones before it hold their transactions open.
+    for (let n = 0; n < lanes + 2; n++) {
+      writes.push(write());
+      await until(() => inside === Math.min(n + 1, lanes));
+    }
+    // The lanes are full: the two writes behind them wait. A write let through would be inside within a
+    // round trip to the database; this is a negative, so it can only be watched for a while.
+    await expect(until(() => inside > lanes, 200)).rejects.toThrow('never came true');
+    expect(inside).toBe(lanes);
+    // As lanes free up, the waiting two commit (together, one after the other) and everything settles.
+    let settled = false;
+    const all = Promise.all(writes).then(() => (settled = true));
+    while (!settled) {
+      release.shift()?.();
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+    await all;
+    expect(most).toBe(lanes);
+  });
 });
+
+/** Waits until `done` holds, and throws if it has not within `limitMs`. */
+async function until(done: () => boolean, limitMs = 5_000): Promise<void> {
+  const deadline = Date.now() + limitMs;
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error('The condition never came true.');
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+}
 
 function accountRow(id: string) {
   return { id, name: `${id}-again`, auth_hash: 'x', kdf_iterations: 600_000, created_at: 0 };

@@ -71,6 +71,10 @@ class GroupCommit {
     });
   }
 
+  /**
+   * The one gate on the lanes: only the callback scheduled here takes a lane, and it takes it before any
+   * await, so the lane and the queued writes counted here are still there when it runs.
+   */
   #kick(): void {
     if (this.#scheduled || this.#lanes >= this.#maxLanes || this.#queue.length === 0) return;
     this.#scheduled = true;
@@ -82,7 +86,6 @@ class GroupCommit {
   }
 
   async #drain(): Promise<void> {
-    if (this.#queue.length === 0 || this.#lanes >= this.#maxLanes) return;
     this.#lanes += 1;
     const jobs = this.#queue.splice(0, MAX_BATCH);
     this.#kick();
