@@ -44,6 +44,12 @@ function score({ detected, undetected }: Tally): number {
   return valid === 0 ? 100 : (100 * detected) / valid;
 }
 
+/**
+ * The store tests run on PostgreSQL too, as in CI: without it the PostgreSQL paths would count as
+ * untested, and a part's saved result would depend on the machine that ran it.
+ */
+const databaseUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
 function main(): number {
   const { floor, parts } = JSON.parse(readFileSync('mutation/parts.json', 'utf8')) as PartsFile;
   const names = Object.keys(parts);
@@ -56,10 +62,10 @@ function main(): number {
     return 2;
   }
   for (const name of scoreOnly ? [] : asked.length > 0 ? asked : names) {
-    console.log(`== mutation part ${name}: ${parts[name]?.join(' ')}`);
+    console.log(`== mutation part ${name} (PostgreSQL at ${databaseUrl}): ${parts[name]?.join(' ')}`);
     const run = spawnSync('npx', ['stryker', 'run'], {
       stdio: 'inherit',
-      env: { ...process.env, RINGPOST_MUTATION_PART: name },
+      env: { ...process.env, RINGPOST_MUTATION_PART: name, TEST_DATABASE_URL: databaseUrl },
     });
     if (run.status !== 0) console.error(`Part ${name} did not finish (exit ${run.status ?? run.signal}).`);
   }
