@@ -85,17 +85,16 @@ describe.runIf(url)('PostgreSQL schemas', () => {
     await admin.connect();
     try {
       // The pool was closed on the way out; its connections leave the server's list soon after.
-      const deadline = Date.now() + 5_000;
-      let open = -1;
-      while (open !== 0 && Date.now() < deadline) {
-        const { rows } = await admin.query<{ n: number }>(
-          'select count(*)::int as n from pg_stat_activity where application_name = $1',
-          [marker],
-        );
-        open = rows[0]?.n ?? -1;
-        if (open !== 0) await new Promise((resolve) => setTimeout(resolve, 20));
-      }
-      expect(open).toBe(0);
+      await vi.waitFor(
+        async () => {
+          const { rows } = await admin.query<{ n: number }>(
+            'select count(*)::int as n from pg_stat_activity where application_name = $1',
+            [marker],
+          );
+          expect(rows[0]?.n).toBe(0);
+        },
+        { timeout: 5_000, interval: 20 },
+      );
     } finally {
       await admin.end();
     }
